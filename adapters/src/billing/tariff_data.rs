@@ -1,0 +1,299 @@
+//! The tariff figures themselves, transcribed from domain doc §6 (`vietnam.md`).
+//! Every row names its source; the tests in `tariff.rs` check that bands ascend and
+//! that versions of a schedule neither overlap nor leave gaps.
+//!
+//! VAT: the doc gives 8% for electricity "until 31 Dec 2026" (Resolution 204/2025/QH15)
+//! and 10% as the standard rate, so every EVN version up to that day carries 8% and the
+//! 1279 table is split into an 8% row and a 10% row from 1 Jan 2027. Water carries 5%.
+
+use std::borrow::Cow;
+
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+
+use super::catalogue::BillerKind;
+use super::effective::ymd;
+use super::tariff::{Band, BandBasis, Charge, ChargeBasis, Tariff, Unit};
+
+/// Schedule id of EVN's residential (domestic) retail tariff.
+pub const EVN_RESIDENTIAL: &str = "evn_residential";
+/// Schedule id of Hanoi's domestic water tariff (per household per month).
+pub const HANOI_WATER_DOMESTIC: &str = "hanoi_water_domestic";
+/// Schedule id of Ho Chi Minh City's domestic water tariff (per person per month).
+pub const HCMC_WATER_DOMESTIC: &str = "hcmc_water_domestic";
+
+const fn band(up_to: Option<u32>, unit_price: Decimal) -> Band {
+    Band { up_to, unit_price }
+}
+
+/// EVN's six residential tiers: 0–50, 51–100, 101–200, 201–300, 301–400, 401+ kWh.
+const fn evn_six_tiers(prices: [Decimal; 6]) -> [Band; 6] {
+    [
+        band(Some(50), prices[0]),
+        band(Some(100), prices[1]),
+        band(Some(200), prices[2]),
+        band(Some(300), prices[3]),
+        band(Some(400), prices[4]),
+        band(None, prices[5]),
+    ]
+}
+
+const EVN_2023_11_09: [Band; 6] = evn_six_tiers([
+    dec!(1806),
+    dec!(1866),
+    dec!(2167),
+    dec!(2729),
+    dec!(3050),
+    dec!(3151),
+]);
+const EVN_2699_2024: [Band; 6] = evn_six_tiers([
+    dec!(1893),
+    dec!(1956),
+    dec!(2271),
+    dec!(2860),
+    dec!(3197),
+    dec!(3302),
+]);
+const EVN_1279_2025: [Band; 6] = evn_six_tiers([
+    dec!(1984),
+    dec!(2050),
+    dec!(2380),
+    dec!(2998),
+    dec!(3350),
+    dec!(3460),
+]);
+
+/// Average retail price of Decision 1279/QĐ-BCT (VND/kWh), the base of the 5-tier
+/// percentages below.
+pub const EVN_AVERAGE_PRICE_1279: Decimal = dec!(2204.0655);
+
+/// The 5-tier residential structure of PM Decision 14/2025/QĐ-TTg at 1279's average
+/// price (0–100, 101–200, 201–400, 401–700, 701+ kWh). **Not in force in the table**:
+/// the doc leaves open whether and when it reaches bills. Kept here so that adopting it
+/// is one new `Tariff` row with a date, not a code change.
+pub const EVN_RESIDENTIAL_FIVE_TIER_BANDS: &[Band] = &[
+    band(Some(100), dec!(1984)),
+    band(Some(200), dec!(2380)),
+    band(Some(400), dec!(2998)),
+    band(Some(700), dec!(3571)),
+    band(None, dec!(3967)),
+];
+
+const HANOI_2023_H2: [Band; 4] = [
+    band(Some(10), dec!(7500)),
+    band(Some(20), dec!(8800)),
+    band(Some(30), dec!(12000)),
+    band(None, dec!(27000)),
+];
+const HANOI_2024: [Band; 4] = [
+    band(Some(10), dec!(8500)),
+    band(Some(20), dec!(9900)),
+    band(Some(30), dec!(16000)),
+    band(None, dec!(27000)),
+];
+
+/// Per person per month: ≤4, 4–6, >6 m³ (bounds multiply by the registered persons).
+const HCMC_2022: [Band; 3] = [
+    band(Some(4), dec!(6700)),
+    band(Some(6), dec!(12900)),
+    band(None, dec!(14400)),
+];
+
+const HANOI_CHARGES: &[Charge] = &[Charge {
+    code: Cow::Borrowed("environmental_protection_fee"),
+    label: Cow::Borrowed("Domestic wastewater environmental protection fee"),
+    basis: ChargeBasis::PercentOfSubtotal(dec!(0.10)),
+}];
+
+const fn hcmc_drainage(rate: Decimal) -> [Charge; 1] {
+    [Charge {
+        code: Cow::Borrowed("drainage_service"),
+        label: Cow::Borrowed("Drainage and wastewater treatment service"),
+        basis: ChargeBasis::PercentOfSubtotal(rate),
+    }]
+}
+
+const HCMC_DRAINAGE_2022: [Charge; 1] = hcmc_drainage(dec!(0.15));
+const HCMC_DRAINAGE_2023: [Charge; 1] = hcmc_drainage(dec!(0.20));
+const HCMC_DRAINAGE_2024: [Charge; 1] = hcmc_drainage(dec!(0.25));
+const HCMC_DRAINAGE_2025: [Charge; 1] = hcmc_drainage(dec!(0.30));
+
+const VAT_ELECTRICITY_REDUCED: Decimal = dec!(0.08);
+const VAT_STANDARD: Decimal = dec!(0.10);
+const VAT_WATER: Decimal = dec!(0.05);
+
+const fn evn(
+    id: &'static str,
+    valid_from: chrono::NaiveDate,
+    valid_to: Option<chrono::NaiveDate>,
+    bands: &'static [Band],
+    vat_rate: Decimal,
+    source: &'static str,
+) -> Tariff {
+    Tariff {
+        id: Cow::Borrowed(id),
+        schedule: Cow::Borrowed(EVN_RESIDENTIAL),
+        kind: BillerKind::Electricity,
+        unit: Unit::Kwh,
+        band_basis: BandBasis::PerConnection,
+        valid_from,
+        valid_to,
+        bands: Cow::Borrowed(bands),
+        vat_rate,
+        charges: Cow::Borrowed(&[]),
+        source: Cow::Borrowed(source),
+    }
+}
+
+const fn hanoi(
+    id: &'static str,
+    valid_from: chrono::NaiveDate,
+    valid_to: Option<chrono::NaiveDate>,
+    bands: &'static [Band],
+    source: &'static str,
+) -> Tariff {
+    Tariff {
+        id: Cow::Borrowed(id),
+        schedule: Cow::Borrowed(HANOI_WATER_DOMESTIC),
+        kind: BillerKind::Water,
+        unit: Unit::CubicMetre,
+        band_basis: BandBasis::PerConnection,
+        valid_from,
+        valid_to,
+        bands: Cow::Borrowed(bands),
+        vat_rate: VAT_WATER,
+        charges: Cow::Borrowed(HANOI_CHARGES),
+        source: Cow::Borrowed(source),
+    }
+}
+
+const fn hcmc(
+    id: &'static str,
+    valid_from: chrono::NaiveDate,
+    valid_to: Option<chrono::NaiveDate>,
+    charges: &'static [Charge],
+    source: &'static str,
+) -> Tariff {
+    Tariff {
+        id: Cow::Borrowed(id),
+        schedule: Cow::Borrowed(HCMC_WATER_DOMESTIC),
+        kind: BillerKind::Water,
+        unit: Unit::CubicMetre,
+        band_basis: BandBasis::PerPerson,
+        valid_from,
+        valid_to,
+        bands: Cow::Borrowed(&HCMC_2022),
+        vat_rate: VAT_WATER,
+        charges: Cow::Borrowed(charges),
+        source: Cow::Borrowed(source),
+    }
+}
+
+/// Every built-in tariff version.
+pub(crate) const TARIFFS: &[Tariff] = &[
+    evn(
+        "evn_residential_2023_11_09",
+        ymd(2023, 11, 9),
+        Some(ymd(2024, 10, 10)),
+        &EVN_2023_11_09,
+        VAT_ELECTRICITY_REDUCED,
+        "EVN residential table from 9 Nov 2023 (doc §6.1 history); VAT 8%",
+    ),
+    evn(
+        "evn_residential_2699_2024",
+        ymd(2024, 10, 11),
+        Some(ymd(2025, 5, 9)),
+        &EVN_2699_2024,
+        VAT_ELECTRICITY_REDUCED,
+        "MoIT Decision 2699/QĐ-BCT, from 11 Oct 2024 (doc §6.1 history); VAT 8%",
+    ),
+    evn(
+        "evn_residential_1279_2025_vat8",
+        ymd(2025, 5, 10),
+        Some(ymd(2026, 12, 31)),
+        &EVN_1279_2025,
+        VAT_ELECTRICITY_REDUCED,
+        "MoIT Decision 1279/QĐ-BCT of 9 May 2025, from 10 May 2025; VAT 8% until \
+         31 Dec 2026 (Resolution 204/2025/QH15)",
+    ),
+    evn(
+        "evn_residential_1279_2025_vat10",
+        ymd(2027, 1, 1),
+        None,
+        &EVN_1279_2025,
+        VAT_STANDARD,
+        "MoIT Decision 1279/QĐ-BCT; standard 10% VAT once the 8% reduction lapses",
+    ),
+    hanoi(
+        "hanoi_water_2023_h2",
+        ymd(2023, 7, 1),
+        Some(ymd(2023, 12, 31)),
+        &HANOI_2023_H2,
+        "Hanoi 2023 water price roadmap, step from 1 Jul 2023 (doc §6.2); 10% \
+         environmental protection fee; VAT 5%",
+    ),
+    hanoi(
+        "hanoi_water_2024",
+        ymd(2024, 1, 1),
+        None,
+        &HANOI_2024,
+        "Hanoi 2023 water price roadmap, 2024 step (doc §6.2; changes after 2024 \
+         unverified); 10% environmental protection fee; VAT 5%",
+    ),
+    hcmc(
+        "hcmc_water_2022",
+        ymd(2022, 1, 1),
+        Some(ymd(2022, 12, 31)),
+        &HCMC_DRAINAGE_2022,
+        "Decision 25/2019/QĐ-UBND 2022 step; drainage service 15% (first step of \
+         the 2022-2025 roadmap); VAT 5%",
+    ),
+    hcmc(
+        "hcmc_water_2023",
+        ymd(2023, 1, 1),
+        Some(ymd(2023, 12, 31)),
+        &HCMC_DRAINAGE_2023,
+        "Decision 25/2019/QĐ-UBND 2022 step; drainage service 20%; VAT 5%",
+    ),
+    hcmc(
+        "hcmc_water_2024",
+        ymd(2024, 1, 1),
+        Some(ymd(2024, 12, 31)),
+        &HCMC_DRAINAGE_2024,
+        "Decision 25/2019/QĐ-UBND 2022 step; drainage service 25%; VAT 5%",
+    ),
+    hcmc(
+        "hcmc_water_2025",
+        ymd(2025, 1, 1),
+        None,
+        &HCMC_DRAINAGE_2025,
+        "Decision 25/2019/QĐ-UBND 2022 step, still quoted in 2025 (doc §6.2); \
+         drainage service 30% from early 2025, last step of 2022-2025; VAT 5%",
+    ),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::billing::money::round_dong;
+
+    #[test]
+    fn five_tier_prices_follow_the_percentages_of_the_average_price() {
+        // Doc §6.1: 90 / 108 / 136 / 162 / 180 % of 2,204.0655 VND/kWh.
+        let percentages = [dec!(0.90), dec!(1.08), dec!(1.36), dec!(1.62), dec!(1.80)];
+        for (band, pct) in EVN_RESIDENTIAL_FIVE_TIER_BANDS.iter().zip(percentages) {
+            let derived = round_dong(EVN_AVERAGE_PRICE_1279 * pct).map(Decimal::from);
+            assert_eq!(derived, Some(band.unit_price));
+        }
+    }
+
+    #[test]
+    fn five_tier_bands_ascend() {
+        let bounds: Vec<u32> = EVN_RESIDENTIAL_FIVE_TIER_BANDS
+            .iter()
+            .filter_map(|b| b.up_to)
+            .collect();
+        assert!(bounds.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(EVN_RESIDENTIAL_FIVE_TIER_BANDS.last().map(|b| b.up_to), Some(None));
+    }
+}

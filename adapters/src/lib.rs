@@ -1,0 +1,8 @@
+//! Everything that speaks to the world outside the gateway: identity (CCCD, VNeID),
+//! payment QR codes, wallet providers, billers and insurance. Nothing here knows the
+//! ledger or the gateway.
+
+pub mod billing;
+pub mod identity;
+pub mod providers;
+pub mod qr;

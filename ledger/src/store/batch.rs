@@ -1,0 +1,361 @@
+//! Writing batches: `create_accounts` and `create_transfers`, one transaction each.
+
+use std::collections::{HashMap, HashSet};
+
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Binary, Integer, SmallInt, Uuid as SqlUuid};
+use uuid::Uuid;
+
+use super::rows::{db_i64, uuid, AccountRow, HoldRow, NewAccountRow, TransferRow};
+use super::schema::{
+    ledger_accounts, ledger_failed_transfers, ledger_head, ledger_pending_holds, ledger_transfers,
+};
+use super::{now_ns, LedgerError, PgLedger, LAPSED_HOLDS_PER_BATCH, MAX_BATCH};
+use crate::engine::{
+    apply_accounts, apply_transfers, first_timestamp, TransferBatchEffects, WorkingSet,
+};
+use crate::hash::chain_hash;
+use crate::types::{Account, Transfer};
+use crate::{CreateAccountResult, CreateTransferResult};
+
+/// Rows per multi-row INSERT of accounts, under PostgreSQL's 65,535 parameters.
+const ACCOUNT_ROWS_PER_INSERT: usize = 4096;
+
+struct Head {
+    last_seq: i64,
+    last_hash: [u8; 32],
+    last_timestamp: u64,
+}
+
+fn lock_head(conn: &mut PgConnection) -> Result<Head, LedgerError> {
+    let (last_seq, hash, ts): (i64, Vec<u8>, i64) = ledger_head::table
+        .select((
+            ledger_head::last_seq,
+            ledger_head::last_hash,
+            ledger_head::last_timestamp,
+        ))
+        .for_update()
+        .first(conn)?;
+    let last_hash: [u8; 32] = hash
+        .try_into()
+        .map_err(|_| LedgerError::Corrupt("chain head hash is not 32 bytes".into()))?;
+    Ok(Head {
+        last_seq,
+        last_hash,
+        last_timestamp: u64::try_from(ts).unwrap_or(0),
+    })
+}
+
+fn check_batch_size(len: usize) -> Result<(), LedgerError> {
+    if len > MAX_BATCH {
+        return Err(LedgerError::BatchTooLarge {
+            got: len,
+            max: MAX_BATCH,
+        });
+    }
+    Ok(())
+}
+
+fn uuids(ids: impl IntoIterator<Item = u128>) -> Vec<Uuid> {
+    ids.into_iter().map(uuid).collect()
+}
+
+impl PgLedger {
+    /// Creates a batch of accounts in one transaction; one result per account.
+    pub fn create_accounts(
+        &self,
+        batch: &[Account],
+    ) -> Result<Vec<CreateAccountResult>, LedgerError> {
+        check_batch_size(batch.len())?;
+        let mut conn = self.conn()?;
+        conn.transaction(|conn| {
+            let head = lock_head(conn)?;
+            let ids = uuids(batch.iter().map(|a| a.id));
+            let existing = ledger_accounts::table
+                .filter(ledger_accounts::id.eq_any(&ids))
+                .select(AccountRow::as_select())
+                .load(conn)?
+                .into_iter()
+                .map(|r| r.into_account().map(|a| (a.id, a)))
+                .collect::<Result<HashMap<_, _>, _>>()?;
+            let first = first_timestamp(now_ns(), head.last_timestamp);
+            let fx = apply_accounts(&existing, batch, first);
+            let rows: Vec<NewAccountRow> = fx.created.iter().map(NewAccountRow::from).collect();
+            for chunk in rows.chunks(ACCOUNT_ROWS_PER_INSERT) {
+                diesel::insert_into(ledger_accounts::table)
+                    .values(chunk)
+                    .execute(conn)?;
+            }
+            if !fx.created.is_empty() {
+                diesel::update(ledger_head::table)
+                    .set(ledger_head::last_timestamp.eq(db_i64(fx.last_timestamp)))
+                    .execute(conn)?;
+            }
+            Ok(fx.results)
+        })
+    }
+
+    /// Creates a batch of transfers in one transaction; one result per transfer.
+    ///
+    /// On the way it releases up to a bounded number of pending holds that have lapsed,
+    /// so expiry needs no separate writer (an empty batch only does that).
+    pub fn create_transfers(
+        &self,
+        batch: &[Transfer],
+    ) -> Result<Vec<CreateTransferResult>, LedgerError> {
+        check_batch_size(batch.len())?;
+        let mut conn = self.conn()?;
+        let fx = conn.transaction(|conn| apply_batch(conn, batch))?;
+        Ok(fx.results)
+    }
+
+    /// Releases pending holds whose timeout has passed; returns how many it released.
+    pub fn expire_pending_transfers(&self) -> Result<usize, LedgerError> {
+        let mut conn = self.conn()?;
+        let fx = conn.transaction(|conn| apply_batch(conn, &[]))?;
+        Ok(fx.resolved_holds.len())
+    }
+}
+
+fn load_working_set(
+    conn: &mut PgConnection,
+    batch: &[Transfer],
+    now: u64,
+) -> Result<WorkingSet, LedgerError> {
+    let mut set = WorkingSet::default();
+
+    let mut transfer_ids: HashSet<u128> = batch.iter().map(|t| t.id).collect();
+    let pending_ids: HashSet<u128> = batch
+        .iter()
+        .filter(|t| t.flags.is_post_or_void())
+        .map(|t| t.pending_id)
+        .collect();
+    transfer_ids.extend(pending_ids.iter().copied());
+    transfer_ids.remove(&0);
+
+    let ids = uuids(transfer_ids.iter().copied());
+    for row in ledger_transfers::table
+        .filter(ledger_transfers::id.eq_any(&ids))
+        .select(TransferRow::as_select())
+        .load(conn)?
+    {
+        let t = row.to_transfer()?;
+        set.transfers.insert(t.id, t);
+    }
+
+    let batch_ids = uuids(batch.iter().map(|t| t.id));
+    for (id, result) in ledger_failed_transfers::table
+        .filter(ledger_failed_transfers::id.eq_any(&batch_ids))
+        .select((ledger_failed_transfers::id, ledger_failed_transfers::result))
+        .load::<(Uuid, i32)>(conn)?
+    {
+        let code = u16::try_from(result)
+            .ok()
+            .and_then(CreateTransferResult::from_code)
+            .ok_or_else(|| LedgerError::Corrupt(format!("failed transfer result {result}")))?;
+        set.failed.insert(id.as_u128(), code);
+    }
+
+    let referenced = uuids(pending_ids.iter().copied());
+    let mut holds = ledger_pending_holds::table
+        .filter(ledger_pending_holds::id.eq_any(&referenced))
+        .select(HoldRow::as_select())
+        .load(conn)?;
+    holds.extend(
+        ledger_pending_holds::table
+            .filter(ledger_pending_holds::status.eq(0))
+            .filter(ledger_pending_holds::expires_at.le(db_i64(now)))
+            .order(ledger_pending_holds::expires_at)
+            .limit(LAPSED_HOLDS_PER_BATCH)
+            .select(HoldRow::as_select())
+            .load(conn)?,
+    );
+    for row in holds {
+        let hold = row.into_hold()?;
+        set.holds.insert(hold.id, hold);
+    }
+
+    let mut account_ids: Vec<u128> = batch
+        .iter()
+        .flat_map(|t| [t.debit_account_id, t.credit_account_id])
+        .chain(
+            set.holds
+                .values()
+                .flat_map(|h| [h.debit_account_id, h.credit_account_id]),
+        )
+        .filter(|&id| id != 0)
+        .collect();
+    account_ids.sort_unstable();
+    account_ids.dedup();
+    // Locked in id order: two batches touching the same accounts queue, never deadlock.
+    for row in ledger_accounts::table
+        .filter(ledger_accounts::id.eq_any(uuids(account_ids)))
+        .order(ledger_accounts::id)
+        .for_update()
+        .select(AccountRow::as_select())
+        .load(conn)?
+    {
+        let a = row.into_account()?;
+        set.accounts.insert(a.id, a);
+    }
+    Ok(set)
+}
+
+fn apply_batch(
+    conn: &mut PgConnection,
+    batch: &[Transfer],
+) -> Result<TransferBatchEffects, LedgerError> {
+    let head = lock_head(conn)?;
+    let now = now_ns();
+    let mut set = load_working_set(conn, batch, now)?;
+    let first = first_timestamp(now, head.last_timestamp);
+    let fx = apply_transfers(&mut set, batch, now, first);
+    write_effects(conn, &head, &fx)?;
+    Ok(fx)
+}
+
+fn write_effects(
+    conn: &mut PgConnection,
+    head: &Head,
+    fx: &TransferBatchEffects,
+) -> Result<(), LedgerError> {
+    let mut last_seq = head.last_seq;
+    let mut last_hash = head.last_hash;
+
+    if !fx.created.is_empty() {
+        let n = fx.created.len();
+        let mut seq = Vec::with_capacity(n);
+        let mut hash = Vec::with_capacity(n);
+        for t in &fx.created {
+            last_seq += 1;
+            last_hash = chain_hash(&last_hash, t);
+            seq.push(last_seq);
+            hash.push(last_hash.to_vec());
+        }
+        let col_u128 = |f: fn(&Transfer) -> u128| -> Vec<Uuid> {
+            fx.created.iter().map(|t| uuid(f(t))).collect()
+        };
+        let col_i64 = |f: fn(&Transfer) -> i64| -> Vec<i64> { fx.created.iter().map(f).collect() };
+        diesel::sql_query(
+            "INSERT INTO ledger_transfers (seq, id, debit_account_id, credit_account_id, amount, \
+             pending_id, user_data_128, user_data_64, user_data_32, timeout, ledger, code, flags, \
+             \"timestamp\", hash) \
+             SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::uuid[], $4::uuid[], $5::bigint[], \
+             $6::uuid[], $7::uuid[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], \
+             $12::integer[], $13::integer[], $14::bigint[], $15::bytea[])",
+        )
+        .bind::<Array<BigInt>, _>(seq)
+        .bind::<Array<SqlUuid>, _>(col_u128(|t| t.id))
+        .bind::<Array<SqlUuid>, _>(col_u128(|t| t.debit_account_id))
+        .bind::<Array<SqlUuid>, _>(col_u128(|t| t.credit_account_id))
+        .bind::<Array<BigInt>, _>(col_i64(|t| db_i64(t.amount)))
+        .bind::<Array<SqlUuid>, _>(col_u128(|t| t.pending_id))
+        .bind::<Array<SqlUuid>, _>(col_u128(|t| t.user_data_128))
+        .bind::<Array<BigInt>, _>(col_i64(|t| t.user_data_64 as i64))
+        .bind::<Array<BigInt>, _>(col_i64(|t| i64::from(t.user_data_32)))
+        .bind::<Array<BigInt>, _>(col_i64(|t| i64::from(t.timeout)))
+        .bind::<Array<BigInt>, _>(col_i64(|t| i64::from(t.ledger)))
+        .bind::<Array<Integer>, _>(fx.created.iter().map(|t| i32::from(t.code)).collect::<Vec<_>>())
+        .bind::<Array<Integer>, _>(
+            fx.created
+                .iter()
+                .map(|t| i32::from(t.flags.bits()))
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<BigInt>, _>(col_i64(|t| db_i64(t.timestamp)))
+        .bind::<Array<Binary>, _>(hash)
+        .execute(conn)?;
+    }
+
+    if !fx.new_holds.is_empty() {
+        let h = &fx.new_holds;
+        diesel::sql_query(
+            "INSERT INTO ledger_pending_holds \
+             (id, debit_account_id, credit_account_id, amount, expires_at, status) \
+             SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::bigint[], \
+             $5::bigint[], $6::smallint[])",
+        )
+        .bind::<Array<SqlUuid>, _>(uuids(h.iter().map(|h| h.id)))
+        .bind::<Array<SqlUuid>, _>(uuids(h.iter().map(|h| h.debit_account_id)))
+        .bind::<Array<SqlUuid>, _>(uuids(h.iter().map(|h| h.credit_account_id)))
+        .bind::<Array<BigInt>, _>(h.iter().map(|h| db_i64(h.amount)).collect::<Vec<_>>())
+        .bind::<Array<diesel::sql_types::Nullable<BigInt>>, _>(
+            h.iter()
+                .map(|h| h.expires_at.map(db_i64))
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<SmallInt>, _>(h.iter().map(|h| h.status.to_db()).collect::<Vec<_>>())
+        .execute(conn)?;
+    }
+
+    if !fx.resolved_holds.is_empty() {
+        let r = &fx.resolved_holds;
+        diesel::sql_query(
+            "UPDATE ledger_pending_holds h SET status = v.status \
+             FROM unnest($1::uuid[], $2::smallint[]) AS v(id, status) WHERE h.id = v.id",
+        )
+        .bind::<Array<SqlUuid>, _>(uuids(r.iter().map(|(id, _)| *id)))
+        .bind::<Array<SmallInt>, _>(r.iter().map(|(_, s)| s.to_db()).collect::<Vec<_>>())
+        .execute(conn)?;
+    }
+
+    if !fx.failed.is_empty() {
+        diesel::sql_query(
+            "INSERT INTO ledger_failed_transfers (id, result) \
+             SELECT * FROM unnest($1::uuid[], $2::integer[]) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind::<Array<SqlUuid>, _>(uuids(fx.failed.iter().map(|(id, _)| *id)))
+        .bind::<Array<Integer>, _>(
+            fx.failed
+                .iter()
+                .map(|(_, r)| i32::from(r.code()))
+                .collect::<Vec<_>>(),
+        )
+        .execute(conn)?;
+    }
+
+    if !fx.accounts.is_empty() {
+        let a = &fx.accounts;
+        diesel::sql_query(
+            "UPDATE ledger_accounts a SET debits_pending = v.dp, debits_posted = v.dpo, \
+             credits_pending = v.cp, credits_posted = v.cpo \
+             FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) \
+             AS v(id, dp, dpo, cp, cpo) WHERE a.id = v.id",
+        )
+        .bind::<Array<SqlUuid>, _>(uuids(a.iter().map(|a| a.id)))
+        .bind::<Array<BigInt>, _>(a.iter().map(|a| db_i64(a.debits_pending)).collect::<Vec<_>>())
+        .bind::<Array<BigInt>, _>(a.iter().map(|a| db_i64(a.debits_posted)).collect::<Vec<_>>())
+        .bind::<Array<BigInt>, _>(a.iter().map(|a| db_i64(a.credits_pending)).collect::<Vec<_>>())
+        .bind::<Array<BigInt>, _>(a.iter().map(|a| db_i64(a.credits_posted)).collect::<Vec<_>>())
+        .execute(conn)?;
+    }
+
+    if !fx.history.is_empty() {
+        let h = &fx.history;
+        diesel::sql_query(
+            "INSERT INTO ledger_account_balances (account_id, \"timestamp\", debits_pending, \
+             debits_posted, credits_pending, credits_posted) \
+             SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[], \
+             $5::bigint[], $6::bigint[])",
+        )
+        .bind::<Array<SqlUuid>, _>(uuids(h.iter().map(|b| b.account_id)))
+        .bind::<Array<BigInt>, _>(h.iter().map(|b| db_i64(b.timestamp)).collect::<Vec<_>>())
+        .bind::<Array<BigInt>, _>(h.iter().map(|b| db_i64(b.debits_pending)).collect::<Vec<_>>())
+        .bind::<Array<BigInt>, _>(h.iter().map(|b| db_i64(b.debits_posted)).collect::<Vec<_>>())
+        .bind::<Array<BigInt>, _>(h.iter().map(|b| db_i64(b.credits_pending)).collect::<Vec<_>>())
+        .bind::<Array<BigInt>, _>(h.iter().map(|b| db_i64(b.credits_posted)).collect::<Vec<_>>())
+        .execute(conn)?;
+    }
+
+    if fx.last_timestamp > head.last_timestamp {
+        diesel::update(ledger_head::table)
+            .set((
+                ledger_head::last_seq.eq(last_seq),
+                ledger_head::last_hash.eq(last_hash.to_vec()),
+                ledger_head::last_timestamp.eq(db_i64(fx.last_timestamp)),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
