@@ -113,10 +113,10 @@ const fn hcmc_drainage(rate: Decimal) -> [Charge; 1] {
     }]
 }
 
-const HCMC_DRAINAGE_2022: [Charge; 1] = hcmc_drainage(dec!(0.15));
-const HCMC_DRAINAGE_2023: [Charge; 1] = hcmc_drainage(dec!(0.20));
-const HCMC_DRAINAGE_2024: [Charge; 1] = hcmc_drainage(dec!(0.25));
-const HCMC_DRAINAGE_2025: [Charge; 1] = hcmc_drainage(dec!(0.30));
+const HCMC_DRAINAGE_2022: &[Charge] = &hcmc_drainage(dec!(0.15));
+const HCMC_DRAINAGE_2023: &[Charge] = &hcmc_drainage(dec!(0.20));
+const HCMC_DRAINAGE_2024: &[Charge] = &hcmc_drainage(dec!(0.25));
+const HCMC_DRAINAGE_2025: &[Charge] = &hcmc_drainage(dec!(0.30));
 
 const VAT_ELECTRICITY_REDUCED: Decimal = dec!(0.08);
 const VAT_STANDARD: Decimal = dec!(0.10);
@@ -244,7 +244,7 @@ pub(crate) const TARIFFS: &[Tariff] = &[
         "hcmc_water_2022",
         ymd(2022, 1, 1),
         Some(ymd(2022, 12, 31)),
-        &HCMC_DRAINAGE_2022,
+        HCMC_DRAINAGE_2022,
         "Decision 25/2019/QĐ-UBND 2022 step; drainage service 15% (first step of \
          the 2022-2025 roadmap); VAT 5%",
     ),
@@ -252,21 +252,21 @@ pub(crate) const TARIFFS: &[Tariff] = &[
         "hcmc_water_2023",
         ymd(2023, 1, 1),
         Some(ymd(2023, 12, 31)),
-        &HCMC_DRAINAGE_2023,
+        HCMC_DRAINAGE_2023,
         "Decision 25/2019/QĐ-UBND 2022 step; drainage service 20%; VAT 5%",
     ),
     hcmc(
         "hcmc_water_2024",
         ymd(2024, 1, 1),
         Some(ymd(2024, 12, 31)),
-        &HCMC_DRAINAGE_2024,
+        HCMC_DRAINAGE_2024,
         "Decision 25/2019/QĐ-UBND 2022 step; drainage service 25%; VAT 5%",
     ),
     hcmc(
         "hcmc_water_2025",
         ymd(2025, 1, 1),
         None,
-        &HCMC_DRAINAGE_2025,
+        HCMC_DRAINAGE_2025,
         "Decision 25/2019/QĐ-UBND 2022 step, still quoted in 2025 (doc §6.2); \
          drainage service 30% from early 2025, last step of 2022-2025; VAT 5%",
     ),

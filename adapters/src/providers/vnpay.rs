@@ -136,7 +136,7 @@ pub fn from_vnp_amount(vnp_amount: &str) -> Result<u64, VnpayError> {
         return Err(invalid());
     }
     let hundredths: u64 = vnp_amount.parse().map_err(|_| invalid())?;
-    if hundredths % 100 != 0 {
+    if !hundredths.is_multiple_of(100) {
         return Err(invalid());
     }
     Ok(hundredths / 100)

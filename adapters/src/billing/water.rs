@@ -1,0 +1,130 @@
+//! Domestic water bills priced by the tariff of the biller's city in force for the period.
+
+use super::catalogue::{Biller, BillerKind};
+use super::period::BillingPeriod;
+use super::pricing::{price_with_tariff, BillQuote, PricingError};
+use super::tariff::TariffTable;
+
+/// Prices `m3` cubic metres for a month under the water tariff of `biller` in force on
+/// the last day of `period`.
+///
+/// `persons` is the number of people registered on the connection. It scales the block
+/// bounds of a per-person tariff (HCMC: 4 and 6 m³ per person) and must then be at least
+/// 1; it is ignored by per-household tariffs (Hanoi). Callers without a count should
+/// pass 1. Poor and near-poor household prices are not modelled.
+///
+/// Rounding: each block line, the VAT (5%) and each surcharge (environmental protection
+/// fee or drainage service, on the pre-VAT water price) are rounded to whole dong
+/// half-up once; the total is their integer sum.
+pub fn price_water(
+    biller: &Biller,
+    m3: u32,
+    persons: u32,
+    period: BillingPeriod,
+    table: &TariffTable,
+) -> Result<BillQuote, PricingError> {
+    let schedule = biller
+        .tariff_schedule
+        .filter(|_| biller.kind == BillerKind::Water)
+        .ok_or_else(|| PricingError::BillerKindMismatch {
+            biller: biller.code.to_owned(),
+            expected: BillerKind::Water,
+        })?;
+    let tariff =
+        table
+            .for_period(schedule, period)
+            .ok_or_else(|| PricingError::TariffNotFound {
+                schedule: schedule.to_owned(),
+                period: period.to_string(),
+            })?;
+    price_with_tariff(tariff, m3, persons, period)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::billing::catalogue::find_biller;
+    use rust_decimal_macros::dec;
+
+    fn price(biller: &str, m3: u32, persons: u32, period: &str) -> Result<BillQuote, PricingError> {
+        let biller = find_biller(biller).unwrap();
+        price_water(biller, m3, persons, period.parse().unwrap(), TariffTable::vietnam())
+    }
+
+    #[test]
+    fn doc_worked_example_hcmc_40_m3_one_person() {
+        // Doc §6.2 (lawnet): 40 m³ for one person = 542,200 before VAT and fees:
+        // 4×6,700 + 2×12,900 + 34×14,400.
+        let q = price("SAWACO", 40, 1, "2025-03").unwrap();
+        let amounts: Vec<i64> = q.lines.iter().map(|l| l.amount).collect();
+        assert_eq!(amounts, vec![26_800, 25_800, 489_600]);
+        assert_eq!(q.subtotal, 542_200);
+        // Self-computed from the doc's rates: VAT 5% = 27,110; drainage 30% = 162,660.
+        assert_eq!(q.vat, 27_110);
+        assert_eq!(q.charges, 162_660);
+        assert_eq!(q.charge_lines[0].unit_price, dec!(0.30));
+        assert_eq!(q.total, 731_970);
+    }
+
+    #[test]
+    fn hcmc_bands_scale_with_persons() {
+        // 4 persons: blocks of 16 and 24 m³. 16×6,700 + 8×12,900 + 6×14,400 = 296,800;
+        // VAT 14,840; drainage 30% 89,040.
+        let q = price("SAWACO", 30, 4, "2025-06").unwrap();
+        let quantities: Vec<_> = q.lines.iter().map(|l| l.quantity).collect();
+        assert_eq!(quantities, vec![dec!(16), dec!(8), dec!(6)]);
+        assert_eq!(q.lines[1].label, "Tier 2 (16-24 m³)");
+        assert_eq!((q.subtotal, q.vat, q.charges, q.total), (296_800, 14_840, 89_040, 400_680));
+    }
+
+    #[test]
+    fn hcmc_drainage_follows_its_yearly_steps() {
+        // 2024 was the 25% step: 542,200 + 27,110 + 135,550.
+        let q = price("SAWACO", 40, 1, "2024-12").unwrap();
+        assert_eq!((q.charges, q.total), (135_550, 704_860));
+    }
+
+    #[test]
+    fn hcmc_needs_at_least_one_person() {
+        assert_eq!(
+            price("SAWACO", 10, 0, "2025-06").unwrap_err().code(),
+            "invalid_persons"
+        );
+    }
+
+    #[test]
+    fn hanoi_is_per_household_with_the_environmental_fee() {
+        // Self-computed, 2024 step: 10×8,500 + 10×9,900 + 5×16,000 = 264,000;
+        // VAT 5% = 13,200; environmental protection fee 10% = 26,400.
+        let q = price("HAWACO", 25, 4, "2025-06").unwrap();
+        assert_eq!(q.tariff_id, "hanoi_water_2024");
+        assert_eq!((q.subtotal, q.vat, q.charges, q.total), (264_000, 13_200, 26_400, 303_600));
+        // Persons do not change a per-household bill.
+        assert_eq!(price("HAWACO", 25, 1, "2025-06").unwrap(), q);
+    }
+
+    #[test]
+    fn hanoi_older_step_and_top_block() {
+        // 2023-H2 step: 10×7,500 + 10×8,800 + 5×12,000 = 223,000; VAT 11,150; fee 22,300.
+        let q = price("HAWACO", 25, 1, "2023-09").unwrap();
+        assert_eq!(q.tariff_id, "hanoi_water_2023_h2");
+        assert_eq!(q.total, 256_450);
+        // 2024 step, 35 m³: 85,000 + 99,000 + 160,000 + 5×27,000 = 479,000.
+        let q = price("HAWACO", 35, 1, "2024-01").unwrap();
+        assert_eq!((q.subtotal, q.total), (479_000, 550_850));
+        assert_eq!(
+            price("HAWACO", 10, 1, "2023-06").unwrap_err().code(),
+            "tariff_not_found"
+        );
+    }
+
+    #[test]
+    fn refuses_billers_without_a_water_tariff() {
+        for biller in ["EVNHANOI", "VSS_BHXH"] {
+            assert_eq!(
+                price(biller, 10, 1, "2025-06").unwrap_err().code(),
+                "biller_kind_mismatch"
+            );
+        }
+    }
+}
