@@ -2,7 +2,10 @@
 //! payment QR codes, wallet providers, billers and insurance. Nothing here knows the
 //! ledger or the gateway.
 
+pub mod bank;
 pub mod billing;
 pub mod identity;
 pub mod providers;
 pub mod qr;
+pub mod simulator;
+pub mod vneid;

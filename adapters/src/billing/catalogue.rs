@@ -281,10 +281,7 @@ mod tests {
             assert!(codes.contains(&corporation.code()));
         }
         let kinds: Vec<BillerKind> = billers().iter().map(|b| b.kind).collect();
-        assert_eq!(
-            kinds.iter().filter(|k| **k == BillerKind::Water).count(),
-            2
-        );
+        assert_eq!(kinds.iter().filter(|k| **k == BillerKind::Water).count(), 2);
         assert!(kinds.contains(&BillerKind::SocialInsurance));
         assert!(kinds.contains(&BillerKind::HealthInsurance));
         let mut unique = codes.clone();
@@ -324,7 +321,14 @@ mod tests {
 
     #[test]
     fn distinguishes_malformed_unknown_and_ambiguous() {
-        for malformed in ["", "PD123", "HW1234567890A", "hello", "pd12345678901", "12345"] {
+        for malformed in [
+            "",
+            "PD123",
+            "HW1234567890A",
+            "hello",
+            "pd12345678901",
+            "12345",
+        ] {
             assert_eq!(
                 find_biller_for_customer_code(malformed).unwrap_err().code(),
                 "invalid_customer_code",

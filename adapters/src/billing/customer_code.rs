@@ -131,7 +131,9 @@ pub enum CustomerCodeError {
         prefix: String,
     },
     /// Several billers accept the code, so the caller must name the biller.
-    #[error("customer code {code:?} is accepted by several billers ({billers:?}); name the biller")]
+    #[error(
+        "customer code {code:?} is accepted by several billers ({billers:?}); name the biller"
+    )]
     Ambiguous {
         /// The code as given.
         code: String,
@@ -237,7 +239,9 @@ mod tests {
         }
         let err = evn_corporation("PZ12345678901").unwrap_err();
         assert_eq!(err.code(), "unknown_customer_code_prefix");
-        assert!(matches!(err, CustomerCodeError::UnknownPrefix { ref prefix, .. } if prefix == "PZ"));
+        assert!(
+            matches!(err, CustomerCodeError::UnknownPrefix { ref prefix, .. } if prefix == "PZ")
+        );
     }
 
     #[test]

@@ -38,13 +38,10 @@ impl<T> Effective for Dated<T> {
 
 /// The single item in force on `date`, if any. Validation guarantees at most one matches,
 /// so the first match is the match.
-pub(crate) fn in_force_on<'a, T: Effective>(
+pub(crate) fn in_force_on<'a, T: Effective + 'a>(
     items: impl IntoIterator<Item = &'a T>,
     date: NaiveDate,
-) -> Option<&'a T>
-where
-    T: 'a,
-{
+) -> Option<&'a T> {
     items.into_iter().find(|item| item.in_force_on(date))
 }
 

@@ -88,7 +88,10 @@ mod tests {
         assert_eq!(q.lines.len(), 6);
         assert_eq!(q.lines[5].label, "Tier 6 (over 400 kWh)");
         assert_eq!(q.lines[5].quantity, dec!(100));
-        assert_eq!((q.subtotal, q.vat, q.total), (1_420_500, 113_640, 1_534_140));
+        assert_eq!(
+            (q.subtotal, q.vat, q.total),
+            (1_420_500, 113_640, 1_534_140)
+        );
     }
 
     #[test]
@@ -102,8 +105,8 @@ mod tests {
 
     #[test]
     fn no_tariff_before_the_first_table() {
-        let err = price_electricity(100, "2023-10".parse().unwrap(), TariffTable::vietnam())
-            .unwrap_err();
+        let err =
+            price_electricity(100, "2023-10".parse().unwrap(), TariffTable::vietnam()).unwrap_err();
         assert_eq!(err.code(), "tariff_not_found");
     }
 }

@@ -3,7 +3,8 @@
 //! clients and simulators that talk to EVN, the water companies and Vietnam Social
 //! Security build on it.
 //!
-//! - [`catalogue`](Biller): the billers and routing by customer code.
+//! - [`billers`], [`find_biller_for_customer_code`]: the catalogue and routing by
+//!   customer code.
 //! - [`evn_corporation`]: EVN power corporation from the customer-code prefix.
 //! - [`TariffTable`]: effective-dated tariffs; [`price_electricity`] and [`price_water`]
 //!   turn a consumption into a [`BillQuote`].
@@ -43,7 +44,7 @@ pub use tariff::{
     Band, BandBasis, Charge, ChargeBasis, Tariff, TariffTable, TariffTableError, Unit,
 };
 pub use tariff_data::{
-    EVN_AVERAGE_PRICE_1279, EVN_RESIDENTIAL, EVN_RESIDENTIAL_FIVE_TIER_BANDS,
-    HANOI_WATER_DOMESTIC, HCMC_WATER_DOMESTIC,
+    EVN_AVERAGE_PRICE_1279, EVN_RESIDENTIAL, EVN_RESIDENTIAL_FIVE_TIER_BANDS, HANOI_WATER_DOMESTIC,
+    HCMC_WATER_DOMESTIC,
 };
 pub use water::price_water;

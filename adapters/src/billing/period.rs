@@ -150,7 +150,15 @@ mod tests {
 
     #[test]
     fn rejects_malformed_periods() {
-        for bad in ["2025-13", "2025-00", "2025-5", "25-05", "2025/05", "2025-05-01", ""] {
+        for bad in [
+            "2025-13",
+            "2025-00",
+            "2025-5",
+            "25-05",
+            "2025/05",
+            "2025-05-01",
+            "",
+        ] {
             let err = bad.parse::<BillingPeriod>().unwrap_err();
             assert_eq!(err.code(), "invalid_period", "{bad}");
         }

@@ -5,7 +5,9 @@ use proptest::prelude::*;
 
 use super::catalogue::find_biller;
 use super::electricity::price_electricity;
-use super::insurance::{bhxh_voluntary, bhyt_household, InsuranceRates, SupportGroup, ALLOWED_MONTHS};
+use super::insurance::{
+    bhxh_voluntary, bhyt_household, InsuranceRates, SupportGroup, ALLOWED_MONTHS,
+};
 use super::period::BillingPeriod;
 use super::pricing::BillQuote;
 use super::tariff::TariffTable;

@@ -266,7 +266,9 @@ fn validate_tariff(tariff: &Tariff) -> Result<(), TariffTableError> {
             .up_to
             .ok_or_else(|| bands_error("only the last band may be open-ended"))?;
         if upper <= previous {
-            return Err(bands_error("upper bounds must be positive and strictly ascending"));
+            return Err(bands_error(
+                "upper bounds must be positive and strictly ascending",
+            ));
         }
         previous = upper;
     }
@@ -356,7 +358,11 @@ mod tests {
     #[test]
     fn picks_the_version_in_force() {
         let table = TariffTable::vietnam();
-        let id_on = |y, m, d| table.in_force_on(EVN_RESIDENTIAL, ymd(y, m, d)).map(|t| t.id.as_ref());
+        let id_on = |y, m, d| {
+            table
+                .in_force_on(EVN_RESIDENTIAL, ymd(y, m, d))
+                .map(|t| t.id.as_ref())
+        };
         assert_eq!(id_on(2023, 11, 8), None);
         assert_eq!(id_on(2023, 11, 9), Some("evn_residential_2023_11_09"));
         assert_eq!(id_on(2024, 10, 10), Some("evn_residential_2023_11_09"));
@@ -379,7 +385,10 @@ mod tests {
         assert_eq!(id_for(2025, 5), Some("evn_residential_1279_2025_vat8"));
         assert_eq!(id_for(2023, 11), Some("evn_residential_2023_11_09"));
         assert_eq!(id_for(2023, 10), None);
-        assert_eq!(table.for_period("no_such_schedule", BillingPeriod::new(2025, 6).unwrap()), None);
+        assert_eq!(
+            table.for_period("no_such_schedule", BillingPeriod::new(2025, 6).unwrap()),
+            None
+        );
     }
 
     #[test]
@@ -410,23 +419,47 @@ mod tests {
 
         let mut descending = base();
         descending.bands = Cow::Owned(vec![
-            Band { up_to: Some(50), unit_price: dec!(1) },
-            Band { up_to: Some(50), unit_price: dec!(2) },
-            Band { up_to: None, unit_price: dec!(3) },
+            Band {
+                up_to: Some(50),
+                unit_price: dec!(1),
+            },
+            Band {
+                up_to: Some(50),
+                unit_price: dec!(2),
+            },
+            Band {
+                up_to: None,
+                unit_price: dec!(3),
+            },
         ]);
         let mut closed = base();
-        closed.bands = Cow::Owned(vec![Band { up_to: Some(50), unit_price: dec!(1) }]);
+        closed.bands = Cow::Owned(vec![Band {
+            up_to: Some(50),
+            unit_price: dec!(1),
+        }]);
         let mut empty = base();
         empty.bands = Cow::Owned(vec![]);
         let mut open_middle = base();
         open_middle.bands = Cow::Owned(vec![
-            Band { up_to: None, unit_price: dec!(1) },
-            Band { up_to: None, unit_price: dec!(2) },
+            Band {
+                up_to: None,
+                unit_price: dec!(1),
+            },
+            Band {
+                up_to: None,
+                unit_price: dec!(2),
+            },
         ]);
         let mut zero_bound = base();
         zero_bound.bands = Cow::Owned(vec![
-            Band { up_to: Some(0), unit_price: dec!(1) },
-            Band { up_to: None, unit_price: dec!(2) },
+            Band {
+                up_to: Some(0),
+                unit_price: dec!(1),
+            },
+            Band {
+                up_to: None,
+                unit_price: dec!(2),
+            },
         ]);
         for bad in [descending, closed, empty, open_middle, zero_bound] {
             assert!(matches!(

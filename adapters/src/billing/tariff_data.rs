@@ -294,6 +294,9 @@ mod tests {
             .filter_map(|b| b.up_to)
             .collect();
         assert!(bounds.windows(2).all(|w| w[0] < w[1]));
-        assert_eq!(EVN_RESIDENTIAL_FIVE_TIER_BANDS.last().map(|b| b.up_to), Some(None));
+        assert_eq!(
+            EVN_RESIDENTIAL_FIVE_TIER_BANDS.last().map(|b| b.up_to),
+            Some(None)
+        );
     }
 }

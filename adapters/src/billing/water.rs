@@ -48,7 +48,13 @@ mod tests {
 
     fn price(biller: &str, m3: u32, persons: u32, period: &str) -> Result<BillQuote, PricingError> {
         let biller = find_biller(biller).unwrap();
-        price_water(biller, m3, persons, period.parse().unwrap(), TariffTable::vietnam())
+        price_water(
+            biller,
+            m3,
+            persons,
+            period.parse().unwrap(),
+            TariffTable::vietnam(),
+        )
     }
 
     #[test]
@@ -74,7 +80,10 @@ mod tests {
         let quantities: Vec<_> = q.lines.iter().map(|l| l.quantity).collect();
         assert_eq!(quantities, vec![dec!(16), dec!(8), dec!(6)]);
         assert_eq!(q.lines[1].label, "Tier 2 (16-24 m³)");
-        assert_eq!((q.subtotal, q.vat, q.charges, q.total), (296_800, 14_840, 89_040, 400_680));
+        assert_eq!(
+            (q.subtotal, q.vat, q.charges, q.total),
+            (296_800, 14_840, 89_040, 400_680)
+        );
     }
 
     #[test]
@@ -98,7 +107,10 @@ mod tests {
         // VAT 5% = 13,200; environmental protection fee 10% = 26,400.
         let q = price("HAWACO", 25, 4, "2025-06").unwrap();
         assert_eq!(q.tariff_id, "hanoi_water_2024");
-        assert_eq!((q.subtotal, q.vat, q.charges, q.total), (264_000, 13_200, 26_400, 303_600));
+        assert_eq!(
+            (q.subtotal, q.vat, q.charges, q.total),
+            (264_000, 13_200, 26_400, 303_600)
+        );
         // Persons do not change a per-household bill.
         assert_eq!(price("HAWACO", 25, 1, "2025-06").unwrap(), q);
     }

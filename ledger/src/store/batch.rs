@@ -3,6 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use diesel::pg::PgConnection;
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Binary, Integer, SmallInt, Uuid as SqlUuid};
 use uuid::Uuid;
@@ -206,6 +207,15 @@ fn apply_batch(
     conn: &mut PgConnection,
     batch: &[Transfer],
 ) -> Result<TransferBatchEffects, LedgerError> {
+    // Every statement of a batch is a lookup or update by key. Without this the
+    // planner may pick a sequential scan for a large `= ANY` list (or before the
+    // tables have statistics) and a batch's cost grows with the journal's size. The
+    // penalty those settings add to plan costs would in turn trigger JIT compilation,
+    // which costs more than any of these statements: off too.
+    conn.batch_execute(
+        "SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; \
+         SET LOCAL enable_mergejoin = off; SET LOCAL jit = off",
+    )?;
     let head = lock_head(conn)?;
     let now = now_ns();
     let mut set = load_working_set(conn, batch, now)?;

@@ -34,15 +34,16 @@ pub fn bhyt_household(
     let rules = rates.household_on(quote_date)?;
     let base_salary = rates.base_salary_on(quote_date)?;
 
-    let first_member = apply_rate(rules.first_member_rate, base_salary)
-        .ok_or(InsuranceError::AmountOutOfRange)?;
-    let share = rules
-        .member_shares
-        .get(index)
-        .copied()
-        .ok_or(InsuranceError::InvalidMemberPosition {
-            position: member_position,
-        })?;
+    let first_member =
+        apply_rate(rules.first_member_rate, base_salary).ok_or(InsuranceError::AmountOutOfRange)?;
+    let share =
+        rules
+            .member_shares
+            .get(index)
+            .copied()
+            .ok_or(InsuranceError::InvalidMemberPosition {
+                position: member_position,
+            })?;
     let monthly = apply_rate(share, first_member).ok_or(InsuranceError::AmountOutOfRange)?;
 
     let mut breakdown = vec![line(
@@ -96,7 +97,10 @@ mod tests {
         assert_eq!(q.amount, 113_850);
         assert_eq!(q.base_salary, 2_530_000);
         assert_eq!(q.breakdown.len(), 1);
-        assert_eq!(q.breakdown[0].label, "First member: 4.5% of base salary 2,530,000");
+        assert_eq!(
+            q.breakdown[0].label,
+            "First member: 4.5% of base salary 2,530,000"
+        );
     }
 
     #[test]
@@ -106,7 +110,11 @@ mod tests {
         let at_2_530_000 = [113_850, 79_695, 68_310, 56_925, 45_540];
         for (i, (old, new)) in at_2_340_000.into_iter().zip(at_2_530_000).enumerate() {
             let position = u32::try_from(i + 1).unwrap();
-            assert_eq!(monthly(position, ymd(2026, 6, 30)), old, "member {position}");
+            assert_eq!(
+                monthly(position, ymd(2026, 6, 30)),
+                old,
+                "member {position}"
+            );
             assert_eq!(monthly(position, ymd(2026, 7, 1)), new, "member {position}");
         }
     }
@@ -133,16 +141,22 @@ mod tests {
         let rates = InsuranceRates::vietnam();
         for position in [0, 6, u32::MAX] {
             assert_eq!(
-                bhyt_household(position, 1, ymd(2026, 7, 1), rates).unwrap_err().code(),
+                bhyt_household(position, 1, ymd(2026, 7, 1), rates)
+                    .unwrap_err()
+                    .code(),
                 "invalid_member_position"
             );
         }
         assert_eq!(
-            bhyt_household(1, 0, ymd(2026, 7, 1), rates).unwrap_err().code(),
+            bhyt_household(1, 0, ymd(2026, 7, 1), rates)
+                .unwrap_err()
+                .code(),
             "invalid_months"
         );
         assert_eq!(
-            bhyt_household(1, 1, ymd(2024, 6, 30), rates).unwrap_err().code(),
+            bhyt_household(1, 1, ymd(2024, 6, 30), rates)
+                .unwrap_err()
+                .code(),
             "rate_not_in_force"
         );
     }

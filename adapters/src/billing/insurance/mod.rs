@@ -19,7 +19,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 pub use household::bhyt_household;
-pub use rates::{HouseholdRules, InsuranceRates, InsuranceRatesError, SupportRates, VoluntaryRules};
+pub use rates::{
+    HouseholdRules, InsuranceRates, InsuranceRatesError, SupportRates, VoluntaryRules,
+};
 pub use voluntary::bhxh_voluntary;
 
 /// Payment periods the schemes accept: monthly, quarterly, semi-annual, annual.
@@ -178,12 +180,7 @@ fn check_months(months: u32) -> Result<(), InsuranceError> {
 }
 
 /// A breakdown line for `monthly`, multiplied out over `months`.
-fn line(
-    code: &str,
-    label: String,
-    monthly: i64,
-    months: u32,
-) -> Result<QuoteLine, InsuranceError> {
+fn line(code: &str, label: String, monthly: i64, months: u32) -> Result<QuoteLine, InsuranceError> {
     Ok(QuoteLine {
         code: code.to_owned(),
         label,

@@ -170,12 +170,21 @@ impl InsuranceRates {
     pub fn validate(&self) -> Result<(), InsuranceRatesError> {
         let checks = [
             ("base salary", series_is_valid(&self.base_salary)),
-            ("rural poverty line", series_is_valid(&self.rural_poverty_line)),
-            ("voluntary social insurance rules", series_is_valid(&self.voluntary)),
-            ("household health insurance rules", series_is_valid(&self.household)),
+            (
+                "rural poverty line",
+                series_is_valid(&self.rural_poverty_line),
+            ),
+            (
+                "voluntary social insurance rules",
+                series_is_valid(&self.voluntary),
+            ),
+            (
+                "household health insurance rules",
+                series_is_valid(&self.household),
+            ),
         ];
-        match checks.iter().find(|(_, ok)| !ok) {
-            Some((series, _)) => Err(InsuranceRatesError { series: *series }),
+        match checks.into_iter().find(|&(_, ok)| !ok) {
+            Some((series, _)) => Err(InsuranceRatesError { series }),
             None => Ok(()),
         }
     }
@@ -237,8 +246,16 @@ mod tests {
     fn rejects_overlapping_series() {
         let mut rates = InsuranceRates::vietnam().clone();
         rates.base_salary = Cow::Owned(vec![
-            Dated { valid_from: ymd(2024, 7, 1), valid_to: None, value: 1 },
-            Dated { valid_from: ymd(2026, 7, 1), valid_to: None, value: 2 },
+            Dated {
+                valid_from: ymd(2024, 7, 1),
+                valid_to: None,
+                value: 1,
+            },
+            Dated {
+                valid_from: ymd(2026, 7, 1),
+                valid_to: None,
+                value: 2,
+            },
         ]);
         let err = rates.validate().unwrap_err();
         assert_eq!(err.series, "base salary");

@@ -3,7 +3,9 @@
 use chrono::NaiveDate;
 
 use super::rates::InsuranceRates;
-use super::{check_months, line, times_months, InsuranceError, InsuranceScheme, Quote, SupportGroup};
+use super::{
+    check_months, line, times_months, InsuranceError, InsuranceScheme, Quote, SupportGroup,
+};
 use crate::billing::money::{apply_rate, format_dong, format_percent};
 
 /// Quotes voluntary social insurance on a chosen `monthly_income` for `months` months,
@@ -41,8 +43,7 @@ pub fn bhxh_voluntary(
     }
 
     let rate = rules.contribution_rate;
-    let contribution =
-        apply_rate(rate, monthly_income).ok_or(InsuranceError::AmountOutOfRange)?;
+    let contribution = apply_rate(rate, monthly_income).ok_or(InsuranceError::AmountOutOfRange)?;
     let poverty_contribution =
         apply_rate(rate, poverty_line).ok_or(InsuranceError::AmountOutOfRange)?;
     let support_rate = rules.support.rate(support_group);
@@ -92,7 +93,12 @@ mod tests {
     use super::*;
     use crate::billing::effective::ymd;
 
-    fn quote(income: i64, group: SupportGroup, months: u32, date: NaiveDate) -> Result<Quote, InsuranceError> {
+    fn quote(
+        income: i64,
+        group: SupportGroup,
+        months: u32,
+        date: NaiveDate,
+    ) -> Result<Quote, InsuranceError> {
         bhxh_voluntary(income, group, months, date, InsuranceRates::vietnam())
     }
 
@@ -155,14 +161,28 @@ mod tests {
         assert_eq!(err.code(), "invalid_amount");
         assert_eq!(
             err,
-            InsuranceError::IncomeOutOfRange { income: 46_800_001, min: 1_500_000, max: 46_800_000 }
+            InsuranceError::IncomeOutOfRange {
+                income: 46_800_001,
+                min: 1_500_000,
+                max: 46_800_000
+            }
         );
         // 20 × 2,530,000 = 50,600,000: 22% = 11,132,000.
         let q = quote(50_600_000, SupportGroup::Other, 1, after).unwrap();
         assert_eq!(q.monthly, 11_066_000);
-        assert_eq!(quote(50_600_001, SupportGroup::Other, 1, after).unwrap_err().code(), "invalid_amount");
+        assert_eq!(
+            quote(50_600_001, SupportGroup::Other, 1, after)
+                .unwrap_err()
+                .code(),
+            "invalid_amount"
+        );
         for low in [1_499_999, 0, -1] {
-            assert_eq!(quote(low, SupportGroup::Other, 1, after).unwrap_err().code(), "invalid_amount");
+            assert_eq!(
+                quote(low, SupportGroup::Other, 1, after)
+                    .unwrap_err()
+                    .code(),
+                "invalid_amount"
+            );
         }
     }
 
@@ -177,12 +197,16 @@ mod tests {
     #[test]
     fn rejects_bad_months_and_unknown_dates() {
         assert_eq!(
-            quote(1_500_000, SupportGroup::Other, 2, ymd(2025, 9, 1)).unwrap_err().code(),
+            quote(1_500_000, SupportGroup::Other, 2, ymd(2025, 9, 1))
+                .unwrap_err()
+                .code(),
             "invalid_months"
         );
         // Decree 159/2025 support rates start on 1 Jul 2025; the doc gives no earlier ones.
         assert_eq!(
-            quote(1_500_000, SupportGroup::Other, 1, ymd(2025, 6, 30)).unwrap_err().code(),
+            quote(1_500_000, SupportGroup::Other, 1, ymd(2025, 6, 30))
+                .unwrap_err()
+                .code(),
             "rate_not_in_force"
         );
     }

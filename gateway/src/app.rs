@@ -1,0 +1,203 @@
+//! Building and starting the service: database, Redis, the ledger writer, routes.
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServerHandle, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{from_fn, Next};
+use actix_web::{web, App, HttpResponse, HttpServer};
+use diesel::pg::PgConnection;
+use diesel::{Connection, RunQueryDsl};
+use ledger::{PgLedger, TransferWriter, WriterConfig};
+use tracing::Instrument;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::Config;
+use crate::error::{extractor_error, ApiError};
+use crate::metrics::Metrics;
+use crate::openapi::ApiDoc;
+use crate::routes;
+use crate::state::AppState;
+use crate::system_accounts;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("PostgreSQL at {url}: {cause}")]
+    Database { url: String, cause: String },
+    #[error("Redis at {url}: {cause}")]
+    Redis { url: String, cause: String },
+    #[error("{0}")]
+    Other(String),
+}
+
+/// The URL with any password replaced, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Creates the database named in `url` if it does not exist yet.
+fn ensure_database(url: &str) -> Result<(), StartupError> {
+    let fail = |cause: String| StartupError::Database {
+        url: redact(url),
+        cause,
+    };
+    if PgConnection::establish(url).is_ok() {
+        return Ok(());
+    }
+    let (without_query, query) = url.split_once('?').map_or((url, None), |(u, q)| (u, Some(q)));
+    let (server, name) = without_query
+        .rsplit_once('/')
+        .ok_or_else(|| fail("no database name in the URL".into()))?;
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        return Err(fail(format!("unsupported database name {name:?}")));
+    }
+    let admin_url = match query {
+        Some(q) => format!("{server}/postgres?{q}"),
+        None => format!("{server}/postgres"),
+    };
+    let mut admin = PgConnection::establish(&admin_url).map_err(|e| fail(e.to_string()))?;
+    // Another instance may create it at the same moment; only a real failure counts.
+    let _ = diesel::sql_query(format!("CREATE DATABASE \"{name}\"")).execute(&mut admin);
+    PgConnection::establish(url)
+        .map(|_| ())
+        .map_err(|e| fail(e.to_string()))
+}
+
+/// Connects everything the service needs and prepares the database.
+pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
+    let url = config.database_url.clone();
+    let pool_size = config.db_pool_size;
+    let ledger = tokio::task::spawn_blocking(move || -> Result<PgLedger, StartupError> {
+        ensure_database(&url)?;
+        let fail = |cause: String| StartupError::Database {
+            url: redact(&url),
+            cause,
+        };
+        let ledger = PgLedger::connect(&url, pool_size).map_err(|e| fail(e.to_string()))?;
+        ledger.migrate().map_err(|e| fail(e.to_string()))?;
+        let results = ledger
+            .create_accounts(&system_accounts::ledger_accounts())
+            .map_err(|e| fail(e.to_string()))?;
+        if let Some(bad) = results
+            .iter()
+            .find(|r| !matches!(r, ledger::CreateAccountResult::Ok | ledger::CreateAccountResult::Exists))
+        {
+            return Err(fail(format!("system accounts could not be created: {bad}")));
+        }
+        Ok(ledger)
+    })
+    .await
+    .map_err(|e| StartupError::Other(e.to_string()))??;
+
+    let redis_fail = |cause: String| StartupError::Redis {
+        url: redact(&config.redis_url),
+        cause,
+    };
+    let client = redis::Client::open(config.redis_url.as_str()).map_err(|e| redis_fail(e.to_string()))?;
+    let redis = redis::aio::ConnectionManager::new(client)
+        .await
+        .map_err(|e| redis_fail(e.to_string()))?;
+
+    let metrics = Metrics::new().map_err(|e| StartupError::Other(e.to_string()))?;
+    let observed = metrics.clone();
+    let (writer, _task) = TransferWriter::spawn(
+        ledger.clone(),
+        WriterConfig {
+            observer: Some(Arc::new(move |stats| observed.observe_batch(stats))),
+            ..WriterConfig::default()
+        },
+    );
+    Ok(AppState {
+        config: Arc::new(config),
+        ledger,
+        writer,
+        redis,
+        metrics,
+    })
+}
+
+/// Request id, one tracing span per request, and request metrics by route.
+async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let request_id = format!("req_{}", hex::encode(rand::random::<[u8; 8]>()));
+    let route = req.match_pattern().unwrap_or_else(|| "unmatched".to_string());
+    let method = req.method().to_string();
+    let metrics = req.app_data::<web::Data<AppState>>().map(|s| s.metrics.clone());
+    let span = tracing::info_span!("request", id = %request_id, %method, %route);
+    let mut res = next.call(req).instrument(span.clone()).await?;
+    let status = res.status().as_u16();
+    if let Some(metrics) = metrics {
+        metrics.observe_request(&route, &method, status, started.elapsed());
+    }
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&request_id) {
+        res.headers_mut()
+            .insert(actix_web::http::header::HeaderName::from_static("request-id"), value);
+    }
+    span.in_scope(|| tracing::info!(status, elapsed_ms = started.elapsed().as_millis() as u64, "served"));
+    Ok(res)
+}
+
+/// Every route of the service.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::JsonConfig::default().error_handler(|e, _| extractor_error("body", e)))
+        .app_data(web::QueryConfig::default().error_handler(|e, _| extractor_error("query", e)))
+        .app_data(web::PathConfig::default().error_handler(|e, _| extractor_error("path", e)))
+        .service(routes::health::health)
+        .service(routes::health::ready)
+        .service(routes::health::metrics)
+        .service(routes::ledger::get_account)
+        .service(routes::ledger::list_entries)
+        .service(routes::ledger::trial_balance)
+        .service(routes::ledger::verify)
+        .service(web::redirect("/docs", "/docs/"))
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi()));
+}
+
+async fn route_not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::RouteNotFound)
+}
+
+/// A started service.
+pub struct RunningGateway {
+    pub addr: SocketAddr,
+    pub handle: ServerHandle,
+    pub server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// Serves the gateway on `listener` (bind port 0 for tests).
+pub fn start(state: AppState, listener: TcpListener) -> std::io::Result<RunningGateway> {
+    let addr = listener.local_addr()?;
+    let data = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .wrap(from_fn(observe))
+            .configure(configure)
+            .default_service(web::to(route_not_found))
+    })
+    .listen(listener)?
+    .disable_signals()
+    .shutdown_timeout(5)
+    .run();
+    let handle = server.handle();
+    Ok(RunningGateway {
+        addr,
+        handle,
+        server: tokio::spawn(server),
+    })
+}

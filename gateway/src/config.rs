@@ -1,0 +1,203 @@
+//! The one place configuration is read: environment variables, with defaults that
+//! work on a fresh development machine, and demo mode filling unset secrets.
+
+use std::fmt;
+
+use rand::RngExt;
+
+/// A secret from configuration: never printed by `Debug`, compared in constant time.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Constant-time comparison, so response timing says nothing about the secret.
+    pub fn matches(&self, candidate: &str) -> bool {
+        use subtle::ConstantTimeEq;
+        let (a, b) = (self.0.as_bytes(), candidate.as_bytes());
+        a.len() == b.len() && bool::from(a.ct_eq(b))
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{0} is not set (required outside demo mode)")]
+    Missing(&'static str),
+    #[error("{name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+/// Credentials of the wallet providers used as funding sources.
+#[derive(Debug, Clone)]
+pub struct ProviderCredentials {
+    pub vnpay_tmn_code: String,
+    pub vnpay_hash_secret: Secret,
+    pub momo_partner_code: String,
+    pub momo_access_key: Secret,
+    pub momo_secret_key: Secret,
+    pub zalopay_app_id: String,
+    pub zalopay_key1: Secret,
+    pub zalopay_key2: Secret,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub demo: bool,
+    pub database_url: String,
+    pub redis_url: String,
+    pub addr: String,
+    pub admin_token: Secret,
+    pub vneid_jwt_key: Secret,
+    pub simulator_addr: String,
+    pub qr_bank_bin: String,
+    pub qr_account: String,
+    pub providers: ProviderCredentials,
+    pub webhook_allow_private: bool,
+    pub db_pool_size: u32,
+}
+
+/// Where variables come from: the process environment, or a map in tests.
+pub trait Environment {
+    fn var(&self, name: &str) -> Option<String>;
+}
+
+pub struct ProcessEnvironment;
+
+impl Environment for ProcessEnvironment {
+    fn var(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok().filter(|v| !v.is_empty())
+    }
+}
+
+impl<S: std::hash::BuildHasher> Environment for std::collections::HashMap<String, String, S> {
+    fn var(&self, name: &str) -> Option<String> {
+        self.get(name).cloned().filter(|v| !v.is_empty())
+    }
+}
+
+fn random_token(prefix: &str) -> String {
+    let bytes: [u8; 24] = rand::rng().random();
+    format!("{prefix}{}", hex::encode(bytes))
+}
+
+impl Config {
+    pub fn from_process_env(demo: bool) -> Result<Self, ConfigError> {
+        Self::from_env(&ProcessEnvironment, demo)
+    }
+
+    /// Reads every setting. In demo mode unset secrets get demo values (MoMo and
+    /// ZaloPay their public sandbox ones, a fresh admin token and VNeID key); set
+    /// variables always win. Outside demo mode an unset secret is an error naming it.
+    pub fn from_env(env: &dyn Environment, demo: bool) -> Result<Self, ConfigError> {
+        let or = |name: &str, default: &str| env.var(name).unwrap_or_else(|| default.to_string());
+        let secret = |name: &'static str, demo_value: &dyn Fn() -> String| {
+            match (env.var(name), demo) {
+                (Some(v), _) => Ok(Secret::new(v)),
+                (None, true) => Ok(Secret::new(demo_value())),
+                (None, false) => Err(ConfigError::Missing(name)),
+            }
+        };
+        let plain = |name: &'static str, demo_value: &str| match (env.var(name), demo) {
+            (Some(v), _) => Ok(v),
+            (None, true) => Ok(demo_value.to_string()),
+            (None, false) => Err(ConfigError::Missing(name)),
+        };
+        let fixed = |v: &'static str| move || v.to_string();
+
+        let db_pool_size = match env.var("DATABASE_POOL_SIZE") {
+            None => 16,
+            Some(v) => v.parse().map_err(|_| ConfigError::Invalid {
+                name: "DATABASE_POOL_SIZE",
+                reason: "not a whole number".into(),
+            })?,
+        };
+        let webhook_allow_private = match env.var("WEBHOOK_ALLOW_PRIVATE").as_deref() {
+            None => demo,
+            Some("true") | Some("1") => true,
+            Some("false") | Some("0") => false,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "WEBHOOK_ALLOW_PRIVATE",
+                    reason: format!("expected true or false, got {other:?}"),
+                })
+            }
+        };
+
+        Ok(Self {
+            demo,
+            database_url: or(
+                "DATABASE_URL",
+                "postgres://postgres@127.0.0.1:5432/gateway",
+            ),
+            redis_url: or("REDIS_URL", "redis://127.0.0.1:6379"),
+            addr: or("GATEWAY_ADDR", "127.0.0.1:8080"),
+            admin_token: secret("GATEWAY_ADMIN_TOKEN", &|| random_token("adm_"))?,
+            vneid_jwt_key: secret("VNEID_JWT_KEY", &|| random_token(""))?,
+            simulator_addr: or("SIMULATOR_ADDR", "127.0.0.1:8081"),
+            qr_bank_bin: plain("GATEWAY_QR_BANK_BIN", "970436")?,
+            qr_account: plain("GATEWAY_QR_ACCOUNT", "0011001234567")?,
+            providers: ProviderCredentials {
+                vnpay_tmn_code: plain("VNPAY_TMN_CODE", "DEMO0001")?,
+                vnpay_hash_secret: secret("VNPAY_HASH_SECRET", &fixed("demo-vnpay-hash-secret"))?,
+                momo_partner_code: plain("MOMO_PARTNER_CODE", "MOMO")?,
+                momo_access_key: secret("MOMO_ACCESS_KEY", &fixed("F8BBA842ECF85"))?,
+                momo_secret_key: secret(
+                    "MOMO_SECRET_KEY",
+                    &fixed("K951B6PE1waDMi640xX08PD3vg6EkVlz"),
+                )?,
+                zalopay_app_id: plain("ZALOPAY_APP_ID", "2553")?,
+                zalopay_key1: secret("ZALOPAY_KEY1", &fixed("PcY4iZIKFCIdgZvA6ueMcMHHUbRLYjPL"))?,
+                zalopay_key2: secret("ZALOPAY_KEY2", &fixed("kLtgPl8HHhfvMuDHPwKfgfsY4Ydm9eIz"))?,
+            },
+            webhook_allow_private,
+            db_pool_size,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn outside_demo_mode_an_unset_secret_is_named() {
+        let env: HashMap<String, String> = HashMap::new();
+        let err = Config::from_env(&env, false).unwrap_err();
+        assert_eq!(err.to_string(), "GATEWAY_ADMIN_TOKEN is not set (required outside demo mode)");
+    }
+
+    #[test]
+    fn demo_mode_fills_secrets_and_set_variables_win() {
+        let env = HashMap::from([("MOMO_ACCESS_KEY".to_string(), "mine".to_string())]);
+        let c = Config::from_env(&env, true).unwrap();
+        assert_eq!(c.providers.momo_access_key.expose(), "mine");
+        assert_eq!(c.providers.vnpay_tmn_code, "DEMO0001");
+        assert_eq!(c.providers.vnpay_hash_secret.expose(), "demo-vnpay-hash-secret");
+        assert!(c.admin_token.expose().starts_with("adm_"));
+        assert!(c.webhook_allow_private);
+        assert_eq!(c.database_url, "postgres://postgres@127.0.0.1:5432/gateway");
+    }
+
+    #[test]
+    fn secrets_compare_exactly_and_never_print() {
+        let s = Secret::new("abc");
+        assert!(s.matches("abc"));
+        assert!(!s.matches("abd"));
+        assert!(!s.matches("ab"));
+        assert_eq!(format!("{s:?}"), "Secret(***)");
+    }
+}

@@ -1,0 +1,70 @@
+//! Public ids: a type prefix and the ledger's numeric id in lowercase Crockford
+//! base32, at most 24 characters in all (`acc_` + up to 20 digits = ids below 2^100).
+
+use crate::error::ApiError;
+
+const ALPHABET: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
+const MAX_DIGITS: usize = 20;
+
+/// Encodes `value` with `prefix` (e.g. `acc_`).
+pub fn encode(prefix: &str, mut value: u128) -> String {
+    let mut digits = Vec::with_capacity(26);
+    loop {
+        digits.push(ALPHABET[(value % 32) as usize]);
+        value /= 32;
+        if value == 0 {
+            break;
+        }
+    }
+    digits.reverse();
+    let mut out = String::with_capacity(prefix.len() + digits.len());
+    out.push_str(prefix);
+    out.extend(digits.iter().map(|&b| char::from(b)));
+    out
+}
+
+/// Decodes an id of the given kind; anything malformed is a 400 naming the kind.
+pub fn decode(kind: &'static str, prefix: &str, id: &str) -> Result<u128, ApiError> {
+    let invalid = || ApiError::InvalidId {
+        kind,
+        id: id.chars().take(40).collect(),
+    };
+    let digits = id.strip_prefix(prefix).ok_or_else(invalid)?;
+    if digits.is_empty() || digits.len() > MAX_DIGITS {
+        return Err(invalid());
+    }
+    let mut value: u128 = 0;
+    for c in digits.bytes() {
+        let d = ALPHABET.iter().position(|&a| a == c).ok_or_else(invalid)?;
+        value = value * 32 + d as u128;
+    }
+    // One canonical spelling per id: no leading zeros.
+    if encode(prefix, value) != id {
+        return Err(invalid());
+    }
+    Ok(value)
+}
+
+pub const ACCOUNT: &str = "acc_";
+pub const TRANSFER: &str = "trf_";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_and_fit_in_24_characters() {
+        for v in [1u128, 31, 32, u128::from(u64::MAX), (1u128 << 100) - 1] {
+            let id = encode(ACCOUNT, v);
+            assert!(id.len() <= 24, "{id}");
+            assert_eq!(decode("account", ACCOUNT, &id).unwrap(), v);
+        }
+    }
+
+    #[test]
+    fn malformed_ids_are_refused() {
+        for bad in ["", "acc_", "pay_1", "acc_00001", "acc_ABC", "acc_!", "acc_zzzzzzzzzzzzzzzzzzzzz", "acc_il"] {
+            assert!(decode("account", ACCOUNT, bad).is_err(), "{bad}");
+        }
+    }
+}

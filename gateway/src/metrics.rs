@@ -1,0 +1,78 @@
+//! Prometheus metrics: requests by route and status, and the ledger's batches.
+
+use std::time::Duration;
+
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+};
+
+#[derive(Clone)]
+pub struct Metrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    request_seconds: HistogramVec,
+    batch_transfers: HistogramVec,
+    commit_seconds: HistogramVec,
+}
+
+impl Metrics {
+    pub fn new() -> Result<Self, prometheus::Error> {
+        let registry = Registry::new();
+        let requests = IntCounterVec::new(
+            Opts::new("http_requests_total", "HTTP requests by route, method and status"),
+            &["route", "method", "status"],
+        )?;
+        let request_seconds = HistogramVec::new(
+            HistogramOpts::new("http_request_duration_seconds", "HTTP request latency")
+                .buckets(vec![0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0]),
+            &["route", "method", "status"],
+        )?;
+        let batch_transfers = HistogramVec::new(
+            HistogramOpts::new("ledger_batch_transfers", "Transfers per committed ledger batch")
+                .buckets(vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0, 2048.0, 8190.0]),
+            &["outcome"],
+        )?;
+        let commit_seconds = HistogramVec::new(
+            HistogramOpts::new("ledger_commit_duration_seconds", "Latency of one ledger batch transaction")
+                .buckets(vec![0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0]),
+            &["outcome"],
+        )?;
+        registry.register(Box::new(requests.clone()))?;
+        registry.register(Box::new(request_seconds.clone()))?;
+        registry.register(Box::new(batch_transfers.clone()))?;
+        registry.register(Box::new(commit_seconds.clone()))?;
+        Ok(Self {
+            registry,
+            requests,
+            request_seconds,
+            batch_transfers,
+            commit_seconds,
+        })
+    }
+
+    pub fn observe_request(&self, route: &str, method: &str, status: u16, elapsed: Duration) {
+        let status = status.to_string();
+        let labels = [route, method, status.as_str()];
+        self.requests.with_label_values(&labels).inc();
+        self.request_seconds
+            .with_label_values(&labels)
+            .observe(elapsed.as_secs_f64());
+    }
+
+    pub fn observe_batch(&self, stats: ledger::BatchStats) {
+        let outcome = if stats.ok { "committed" } else { "failed" };
+        self.batch_transfers
+            .with_label_values(&[outcome])
+            .observe(stats.transfers as f64);
+        self.commit_seconds
+            .with_label_values(&[outcome])
+            .observe(stats.commit_latency.as_secs_f64());
+    }
+
+    /// The Prometheus text exposition of every metric.
+    pub fn render(&self) -> String {
+        let mut out = Vec::new();
+        let _ = TextEncoder::new().encode(&self.registry.gather(), &mut out);
+        String::from_utf8(out).unwrap_or_default()
+    }
+}

@@ -1,0 +1,58 @@
+//! The OpenAPI document, generated from the real handlers' annotations.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::routes;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "operator",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("The operator's admin token (GATEWAY_ADMIN_TOKEN)"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Vietnam ID-linked payment gateway",
+        version = "1.0.0",
+        description = "Payments and e-wallets keyed by the 12-digit CCCD personal identification \
+number and VNeID, on a double-entry ledger. Amounts are integers in dong. Errors are \
+`{\"error\": {\"code\", \"message\", \"details\"}}` with a stable snake_case code."
+    ),
+    paths(
+        routes::health::health,
+        routes::health::ready,
+        routes::health::metrics,
+        routes::ledger::get_account,
+        routes::ledger::list_entries,
+        routes::ledger::trial_balance,
+        routes::ledger::verify,
+    ),
+    components(schemas(crate::error::ErrorBody, crate::error::ErrorObject)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "operations", description = "Health, readiness and metrics"),
+        (name = "ledger", description = "Accounts, entries and the journal's integrity"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The document as committed in `openapi/openapi.json`.
+pub fn document_json() -> Result<String, serde_json::Error> {
+    ApiDoc::openapi().to_pretty_json().map(|mut s| {
+        s.push('\n');
+        s
+    })
+}

@@ -1,0 +1,17 @@
+//! What every handler shares.
+
+use std::sync::Arc;
+
+use ledger::{PgLedger, TransferWriter};
+
+use crate::config::Config;
+use crate::metrics::Metrics;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub ledger: PgLedger,
+    pub writer: TransferWriter,
+    pub redis: redis::aio::ConnectionManager,
+    pub metrics: Metrics,
+}
