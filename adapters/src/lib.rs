@@ -3,7 +3,9 @@
 //! ledger or the gateway.
 
 pub mod bank;
+pub mod biller;
 pub mod billing;
+pub mod funding;
 pub mod identity;
 pub mod providers;
 pub mod qr;

@@ -56,11 +56,17 @@ fn ensure_database(url: &str) -> Result<(), StartupError> {
     if PgConnection::establish(url).is_ok() {
         return Ok(());
     }
-    let (without_query, query) = url.split_once('?').map_or((url, None), |(u, q)| (u, Some(q)));
+    let (without_query, query) = url
+        .split_once('?')
+        .map_or((url, None), |(u, q)| (u, Some(q)));
     let (server, name) = without_query
         .rsplit_once('/')
         .ok_or_else(|| fail("no database name in the URL".into()))?;
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
         return Err(fail(format!("unsupported database name {name:?}")));
     }
     let admin_url = match query {
@@ -90,10 +96,12 @@ pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
         let results = ledger
             .create_accounts(&system_accounts::ledger_accounts())
             .map_err(|e| fail(e.to_string()))?;
-        if let Some(bad) = results
-            .iter()
-            .find(|r| !matches!(r, ledger::CreateAccountResult::Ok | ledger::CreateAccountResult::Exists))
-        {
+        if let Some(bad) = results.iter().find(|r| {
+            !matches!(
+                r,
+                ledger::CreateAccountResult::Ok | ledger::CreateAccountResult::Exists
+            )
+        }) {
             return Err(fail(format!("system accounts could not be created: {bad}")));
         }
         Ok(ledger)
@@ -105,7 +113,8 @@ pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
         url: redact(&config.redis_url),
         cause,
     };
-    let client = redis::Client::open(config.redis_url.as_str()).map_err(|e| redis_fail(e.to_string()))?;
+    let client =
+        redis::Client::open(config.redis_url.as_str()).map_err(|e| redis_fail(e.to_string()))?;
     let redis = redis::aio::ConnectionManager::new(client)
         .await
         .map_err(|e| redis_fail(e.to_string()))?;
@@ -135,9 +144,13 @@ async fn observe(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let request_id = format!("req_{}", hex::encode(rand::random::<[u8; 8]>()));
-    let route = req.match_pattern().unwrap_or_else(|| "unmatched".to_string());
+    let route = req
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_string());
     let method = req.method().to_string();
-    let metrics = req.app_data::<web::Data<AppState>>().map(|s| s.metrics.clone());
+    let metrics = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.metrics.clone());
     let span = tracing::info_span!("request", id = %request_id, %method, %route);
     let mut res = next.call(req).instrument(span.clone()).await?;
     let status = res.status().as_u16();
@@ -145,10 +158,18 @@ async fn observe(
         metrics.observe_request(&route, &method, status, started.elapsed());
     }
     if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&request_id) {
-        res.headers_mut()
-            .insert(actix_web::http::header::HeaderName::from_static("request-id"), value);
+        res.headers_mut().insert(
+            actix_web::http::header::HeaderName::from_static("request-id"),
+            value,
+        );
     }
-    span.in_scope(|| tracing::info!(status, elapsed_ms = started.elapsed().as_millis() as u64, "served"));
+    span.in_scope(|| {
+        tracing::info!(
+            status,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "served"
+        )
+    });
     Ok(res)
 }
 

@@ -53,7 +53,9 @@ impl AccountKind {
     pub const fn is_debit_normal(self) -> bool {
         match self {
             Self::BankSettlement | Self::ProviderSettlement => true,
-            Self::CitizenWallet | Self::BillerCollection | Self::Merchant | Self::FeeRevenue => false,
+            Self::CitizenWallet | Self::BillerCollection | Self::Merchant | Self::FeeRevenue => {
+                false
+            }
         }
     }
 }

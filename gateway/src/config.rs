@@ -103,13 +103,12 @@ impl Config {
     /// variables always win. Outside demo mode an unset secret is an error naming it.
     pub fn from_env(env: &dyn Environment, demo: bool) -> Result<Self, ConfigError> {
         let or = |name: &str, default: &str| env.var(name).unwrap_or_else(|| default.to_string());
-        let secret = |name: &'static str, demo_value: &dyn Fn() -> String| {
-            match (env.var(name), demo) {
+        let secret =
+            |name: &'static str, demo_value: &dyn Fn() -> String| match (env.var(name), demo) {
                 (Some(v), _) => Ok(Secret::new(v)),
                 (None, true) => Ok(Secret::new(demo_value())),
                 (None, false) => Err(ConfigError::Missing(name)),
-            }
-        };
+            };
         let plain = |name: &'static str, demo_value: &str| match (env.var(name), demo) {
             (Some(v), _) => Ok(v),
             (None, true) => Ok(demo_value.to_string()),
@@ -138,10 +137,7 @@ impl Config {
 
         Ok(Self {
             demo,
-            database_url: or(
-                "DATABASE_URL",
-                "postgres://postgres@127.0.0.1:5432/gateway",
-            ),
+            database_url: or("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gateway"),
             redis_url: or("REDIS_URL", "redis://127.0.0.1:6379"),
             addr: or("GATEWAY_ADDR", "127.0.0.1:8080"),
             admin_token: secret("GATEWAY_ADMIN_TOKEN", &|| random_token("adm_"))?,
@@ -177,7 +173,10 @@ mod tests {
     fn outside_demo_mode_an_unset_secret_is_named() {
         let env: HashMap<String, String> = HashMap::new();
         let err = Config::from_env(&env, false).unwrap_err();
-        assert_eq!(err.to_string(), "GATEWAY_ADMIN_TOKEN is not set (required outside demo mode)");
+        assert_eq!(
+            err.to_string(),
+            "GATEWAY_ADMIN_TOKEN is not set (required outside demo mode)"
+        );
     }
 
     #[test]
@@ -186,7 +185,10 @@ mod tests {
         let c = Config::from_env(&env, true).unwrap();
         assert_eq!(c.providers.momo_access_key.expose(), "mine");
         assert_eq!(c.providers.vnpay_tmn_code, "DEMO0001");
-        assert_eq!(c.providers.vnpay_hash_secret.expose(), "demo-vnpay-hash-secret");
+        assert_eq!(
+            c.providers.vnpay_hash_secret.expose(),
+            "demo-vnpay-hash-secret"
+        );
         assert!(c.admin_token.expose().starts_with("adm_"));
         assert!(c.webhook_allow_private);
         assert_eq!(c.database_url, "postgres://postgres@127.0.0.1:5432/gateway");

@@ -63,7 +63,16 @@ mod tests {
 
     #[test]
     fn malformed_ids_are_refused() {
-        for bad in ["", "acc_", "pay_1", "acc_00001", "acc_ABC", "acc_!", "acc_zzzzzzzzzzzzzzzzzzzzz", "acc_il"] {
+        for bad in [
+            "",
+            "acc_",
+            "pay_1",
+            "acc_00001",
+            "acc_ABC",
+            "acc_!",
+            "acc_zzzzzzzzzzzzzzzzzzzzz",
+            "acc_il",
+        ] {
             assert!(decode("account", ACCOUNT, bad).is_err(), "{bad}");
         }
     }

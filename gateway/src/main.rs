@@ -7,7 +7,10 @@ use clap::{Parser, Subcommand};
 use gateway::config::Config;
 
 #[derive(Parser)]
-#[command(name = "gateway", about = "Vietnam ID-linked payment and e-wallet gateway")]
+#[command(
+    name = "gateway",
+    about = "Vietnam ID-linked payment and e-wallet gateway"
+)]
 struct Cli {
     /// Fill unset secrets with demo values, start the simulators of every outside
     /// system and seed demo data.
@@ -56,9 +59,12 @@ async fn main() -> ExitCode {
 async fn run(demo: bool) -> Result<(), String> {
     let config = Config::from_process_env(demo).map_err(|e| e.to_string())?;
     let addr = config.addr.clone();
-    if demo {
+    let _simulators = if demo {
         gateway::demo::announce(&config);
-    }
+        Some(gateway::demo::start_simulators(&config).await?)
+    } else {
+        None
+    };
     let state = gateway::app::build_state(config)
         .await
         .map_err(|e| e.to_string())?;

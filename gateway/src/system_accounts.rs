@@ -52,10 +52,16 @@ pub fn all() -> Vec<SystemAccount> {
         account(FEE_REVENUE, AccountKind::FeeRevenue),
     ];
     for provider in ["vnpay", "momo", "zalopay"] {
-        out.push(account(provider_settlement(provider), AccountKind::ProviderSettlement));
+        out.push(account(
+            provider_settlement(provider),
+            AccountKind::ProviderSettlement,
+        ));
     }
     for biller in adapters::billing::billers() {
-        out.push(account(biller_collection(biller.code), AccountKind::BillerCollection));
+        out.push(account(
+            biller_collection(biller.code),
+            AccountKind::BillerCollection,
+        ));
     }
     out
 }
@@ -64,9 +70,7 @@ pub fn all() -> Vec<SystemAccount> {
 pub fn ledger_accounts() -> Vec<ledger::Account> {
     all()
         .iter()
-        .map(|a| {
-            ledger::Account::new(a.id, VND, a.kind.code(), ledger::AccountFlags::HISTORY)
-        })
+        .map(|a| ledger::Account::new(a.id, VND, a.kind.code(), ledger::AccountFlags::HISTORY))
         .collect()
 }
 

@@ -42,10 +42,12 @@ struct Setting {
 }
 
 fn setting(conn: &mut PgConnection, name: &str) -> String {
-    diesel::sql_query(format!("SELECT setting FROM pg_settings WHERE name = '{name}'"))
-        .get_result::<Setting>(conn)
-        .map(|s| s.setting)
-        .unwrap_or_default()
+    diesel::sql_query(format!(
+        "SELECT setting FROM pg_settings WHERE name = '{name}'"
+    ))
+    .get_result::<Setting>(conn)
+    .map(|s| s.setting)
+    .unwrap_or_default()
 }
 
 struct Ids(AtomicU64);
@@ -207,7 +209,12 @@ fn main() {
     println!("| batch size | uniform transfers/s | hot-account transfers/s | hot / uniform |");
     println!("|---:|---:|---:|---:|");
     let mut at_1000 = 0.0;
-    for (batch, total) in [(1, 2_000), (100, 40_000), (1_000, 100_000), (8_000, 160_000)] {
+    for (batch, total) in [
+        (1, 2_000),
+        (100, 40_000),
+        (1_000, 100_000),
+        (8_000, 160_000),
+    ] {
         direct(&ledger, &ids, batch, batch.max(1_000), false); // warm caches and plans
         let uniform = direct(&ledger, &ids, batch, total, false);
         let hot = direct(&ledger, &ids, batch, total, true);

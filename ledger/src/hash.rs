@@ -61,7 +61,10 @@ mod tests {
         let variants = [
             Transfer { id: 9, ..t },
             Transfer { amount: 5, ..t },
-            Transfer { user_data_32: 1, ..t },
+            Transfer {
+                user_data_32: 1,
+                ..t
+            },
             Transfer { timestamp: 10, ..t },
             Transfer { code: 2, ..t },
         ];

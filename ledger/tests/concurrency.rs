@@ -9,8 +9,7 @@ use std::sync::Arc;
 
 use common::TestLedger;
 use ledger::{
-    Account, AccountFlags as AF, CreateTransferResult as R, Transfer, TransferWriter,
-    WriterConfig,
+    Account, AccountFlags as AF, CreateTransferResult as R, Transfer, TransferWriter, WriterConfig,
 };
 
 const VND: u32 = 704;
@@ -67,7 +66,9 @@ fn concurrent_batches_never_overdraw_a_wallet() {
                         .collect();
                     let results = ledger.create_transfers(&batch).unwrap();
                     ok += results.iter().filter(|r| **r == R::Ok).count() as u64;
-                    assert!(results.iter().all(|r| matches!(r, R::Ok | R::ExceedsCredits)));
+                    assert!(results
+                        .iter()
+                        .all(|r| matches!(r, R::Ok | R::ExceedsCredits)));
                 }
                 ok
             })
@@ -114,7 +115,10 @@ async fn the_group_commit_writer_answers_each_caller_and_holds_the_limit() {
         .into_iter()
         .map(|t| t.id)
         .collect();
-    assert_eq!(recorded, accepted, "every accepted transfer recorded, nothing else");
+    assert_eq!(
+        recorded, accepted,
+        "every accepted transfer recorded, nothing else"
+    );
     let wallet = db.ledger.lookup_accounts(&[WALLET]).unwrap()[0];
     assert_eq!(wallet.debits_posted, 5_000);
 }
@@ -147,13 +151,20 @@ async fn a_linked_chain_through_the_writer_is_all_or_nothing() {
     first.flags = ledger::TransferFlags::LINKED;
     let chain = vec![first, spend(2, 60)];
     let other = writer.clone();
-    let (chain_results, single) = tokio::join!(writer.submit(chain), other.submit(vec![spend(3, 10)]));
-    assert_eq!(chain_results.unwrap(), vec![R::LinkedEventFailed, R::ExceedsCredits]);
+    let (chain_results, single) =
+        tokio::join!(writer.submit(chain), other.submit(vec![spend(3, 10)]));
+    assert_eq!(
+        chain_results.unwrap(),
+        vec![R::LinkedEventFailed, R::ExceedsCredits]
+    );
     assert_eq!(single.unwrap(), vec![R::Ok]);
     // A chain left open is refused on its own without touching anyone else's.
     let mut open = spend(4, 1);
     open.flags = ledger::TransferFlags::LINKED;
-    assert_eq!(writer.submit(vec![open]).await.unwrap(), vec![R::LinkedEventChainOpen]);
+    assert_eq!(
+        writer.submit(vec![open]).await.unwrap(),
+        vec![R::LinkedEventChainOpen]
+    );
     let wallet = db.ledger.lookup_accounts(&[WALLET]).unwrap()[0];
     assert_eq!(wallet.debits_posted, 10);
 }

@@ -146,7 +146,10 @@ fn chains(batch: &[Transfer]) -> Vec<std::ops::Range<usize>> {
 fn check_batch_invariants(batch: &[Transfer], results: &[R]) -> Result<(), TestCaseError> {
     prop_assert_eq!(batch.len(), results.len());
     for chain in chains(batch) {
-        let oks = results[chain.clone()].iter().filter(|r| **r == R::Ok).count();
+        let oks = results[chain.clone()]
+            .iter()
+            .filter(|r| **r == R::Ok)
+            .count();
         prop_assert!(
             oks == 0 || oks == chain.len(),
             "chain {:?} partly applied: {:?}",
@@ -173,10 +176,18 @@ fn check_ledger_invariants(accounts: &[Account], m: &MemoryLedger) -> Result<(),
     // Limits hold for every account.
     for a in m.set.accounts.values() {
         if a.flags.contains(AF::DEBITS_MUST_NOT_EXCEED_CREDITS) {
-            prop_assert!(a.debits_pending + a.debits_posted <= a.credits_posted, "{:?}", a);
+            prop_assert!(
+                a.debits_pending + a.debits_posted <= a.credits_posted,
+                "{:?}",
+                a
+            );
         }
         if a.flags.contains(AF::CREDITS_MUST_NOT_EXCEED_DEBITS) {
-            prop_assert!(a.credits_pending + a.credits_posted <= a.debits_posted, "{:?}", a);
+            prop_assert!(
+                a.credits_pending + a.credits_posted <= a.debits_posted,
+                "{:?}",
+                a
+            );
         }
     }
     // No transfer applies twice, and a hold resolves at most once.
@@ -185,13 +196,22 @@ fn check_ledger_invariants(accounts: &[Account], m: &MemoryLedger) -> Result<(),
     for t in &m.journal {
         prop_assert!(ids.insert(t.id), "transfer {} applied twice", t.id);
         if t.flags.is_post_or_void() {
-            prop_assert!(resolved.insert(t.pending_id), "hold {} resolved twice", t.pending_id);
+            prop_assert!(
+                resolved.insert(t.pending_id),
+                "hold {} resolved twice",
+                t.pending_id
+            );
         }
     }
     // The incremental balances equal a replay of the journal.
     let replayed = replay(accounts, &m.journal, &expired_holds(m));
     for a in m.set.accounts.values() {
-        prop_assert_eq!(replayed[&a.id], balances(a), "account {} drifted from its journal", a.id);
+        prop_assert_eq!(
+            replayed[&a.id],
+            balances(a),
+            "account {} drifted from its journal",
+            a.id
+        );
     }
     Ok(())
 }

@@ -20,7 +20,12 @@ fn setup() -> TestLedger {
     let results = db
         .ledger
         .create_accounts(&[
-            Account::new(WALLET, VND, 1, AF::DEBITS_MUST_NOT_EXCEED_CREDITS | AF::HISTORY),
+            Account::new(
+                WALLET,
+                VND,
+                1,
+                AF::DEBITS_MUST_NOT_EXCEED_CREDITS | AF::HISTORY,
+            ),
             Account::new(BANK, VND, 2, AF::NONE),
             Account::new(BILLER, VND, 3, AF::NONE),
         ])
@@ -51,13 +56,21 @@ fn accounts_are_created_once_and_a_changed_field_is_named() {
     let again = db
         .ledger
         .create_accounts(&[
-            Account::new(WALLET, VND, 1, AF::DEBITS_MUST_NOT_EXCEED_CREDITS | AF::HISTORY),
+            Account::new(
+                WALLET,
+                VND,
+                1,
+                AF::DEBITS_MUST_NOT_EXCEED_CREDITS | AF::HISTORY,
+            ),
             Account::new(BANK, VND, 9, AF::NONE),
         ])
         .unwrap();
     assert_eq!(
         again,
-        vec![CreateAccountResult::Exists, CreateAccountResult::ExistsWithDifferentCode]
+        vec![
+            CreateAccountResult::Exists,
+            CreateAccountResult::ExistsWithDifferentCode
+        ]
     );
     assert!(account(&db, WALLET).timestamp > 0);
 }
@@ -66,17 +79,33 @@ fn accounts_are_created_once_and_a_changed_field_is_named() {
 fn a_failed_transfer_id_stays_failed_across_batches() {
     let db = setup();
     let spend = tr(1, WALLET, BILLER, 100);
-    assert_eq!(db.ledger.create_transfers(&[spend]).unwrap(), vec![R::ExceedsCredits]);
-    assert_eq!(db.ledger.create_transfers(&[tr(2, BANK, WALLET, 500)]).unwrap(), vec![R::Ok]);
-    assert_eq!(db.ledger.create_transfers(&[spend]).unwrap(), vec![R::IdAlreadyFailed]);
+    assert_eq!(
+        db.ledger.create_transfers(&[spend]).unwrap(),
+        vec![R::ExceedsCredits]
+    );
+    assert_eq!(
+        db.ledger
+            .create_transfers(&[tr(2, BANK, WALLET, 500)])
+            .unwrap(),
+        vec![R::Ok]
+    );
+    assert_eq!(
+        db.ledger.create_transfers(&[spend]).unwrap(),
+        vec![R::IdAlreadyFailed]
+    );
     assert_eq!(account(&db, WALLET).debits_posted, 0);
 }
 
 #[test]
 fn holds_post_partially_and_release_the_rest() {
     let db = setup();
-    db.ledger.create_transfers(&[tr(1, BANK, WALLET, 1_000)]).unwrap();
-    let hold = Transfer { flags: TF::PENDING, ..tr(2, WALLET, BILLER, 800) };
+    db.ledger
+        .create_transfers(&[tr(1, BANK, WALLET, 1_000)])
+        .unwrap();
+    let hold = Transfer {
+        flags: TF::PENDING,
+        ..tr(2, WALLET, BILLER, 800)
+    };
     assert_eq!(db.ledger.create_transfers(&[hold]).unwrap(), vec![R::Ok]);
     let post = Transfer {
         id: 3,
@@ -87,9 +116,20 @@ fn holds_post_partially_and_release_the_rest() {
     };
     assert_eq!(db.ledger.create_transfers(&[post]).unwrap(), vec![R::Ok]);
     let w = account(&db, WALLET);
-    assert_eq!((w.debits_pending, w.debits_posted, w.credits_posted), (0, 500, 1_000));
-    assert_eq!(db.ledger.create_transfers(&[post]).unwrap(), vec![R::Exists]);
-    let void = Transfer { id: 4, flags: TF::VOID_PENDING_TRANSFER, amount: 0, ..post };
+    assert_eq!(
+        (w.debits_pending, w.debits_posted, w.credits_posted),
+        (0, 500, 1_000)
+    );
+    assert_eq!(
+        db.ledger.create_transfers(&[post]).unwrap(),
+        vec![R::Exists]
+    );
+    let void = Transfer {
+        id: 4,
+        flags: TF::VOID_PENDING_TRANSFER,
+        amount: 0,
+        ..post
+    };
     assert_eq!(
         db.ledger.create_transfers(&[void]).unwrap(),
         vec![R::PendingTransferAlreadyPosted]
@@ -99,24 +139,45 @@ fn holds_post_partially_and_release_the_rest() {
 #[test]
 fn an_expired_hold_is_released_by_the_store_and_cannot_be_posted() {
     let db = setup();
-    db.ledger.create_transfers(&[tr(1, BANK, WALLET, 1_000)]).unwrap();
-    let hold = Transfer { flags: TF::PENDING, timeout: 1, ..tr(2, WALLET, BILLER, 700) };
+    db.ledger
+        .create_transfers(&[tr(1, BANK, WALLET, 1_000)])
+        .unwrap();
+    let hold = Transfer {
+        flags: TF::PENDING,
+        timeout: 1,
+        ..tr(2, WALLET, BILLER, 700)
+    };
     assert_eq!(db.ledger.create_transfers(&[hold]).unwrap(), vec![R::Ok]);
     assert_eq!(account(&db, WALLET).debits_pending, 700);
     std::thread::sleep(std::time::Duration::from_millis(1_100));
     assert_eq!(db.ledger.expire_pending_transfers().unwrap(), 1);
     assert_eq!(account(&db, WALLET).debits_pending, 0);
     assert_eq!(account(&db, BILLER).credits_pending, 0);
-    let post = Transfer { id: 3, pending_id: 2, flags: TF::POST_PENDING_TRANSFER, ..Transfer::default() };
-    assert_eq!(db.ledger.create_transfers(&[post]).unwrap(), vec![R::PendingTransferExpired]);
+    let post = Transfer {
+        id: 3,
+        pending_id: 2,
+        flags: TF::POST_PENDING_TRANSFER,
+        ..Transfer::default()
+    };
+    assert_eq!(
+        db.ledger.create_transfers(&[post]).unwrap(),
+        vec![R::PendingTransferExpired]
+    );
     // The released funds can be spent.
-    assert_eq!(db.ledger.create_transfers(&[tr(4, WALLET, BILLER, 1_000)]).unwrap(), vec![R::Ok]);
+    assert_eq!(
+        db.ledger
+            .create_transfers(&[tr(4, WALLET, BILLER, 1_000)])
+            .unwrap(),
+        vec![R::Ok]
+    );
 }
 
 #[test]
 fn the_journal_refuses_update_and_delete() {
     let db = setup();
-    db.ledger.create_transfers(&[tr(1, BANK, WALLET, 5)]).unwrap();
+    db.ledger
+        .create_transfers(&[tr(1, BANK, WALLET, 5)])
+        .unwrap();
     let mut conn = db.connection();
     let update = diesel::sql_query("UPDATE ledger_transfers SET amount = 6").execute(&mut conn);
     assert!(update.unwrap_err().to_string().contains("append-only"));
@@ -130,7 +191,9 @@ fn the_journal_refuses_update_and_delete() {
 fn verify_names_the_first_tampered_transfer() {
     let db = setup();
     for i in 1..=5u128 {
-        db.ledger.create_transfers(&[tr(i, BANK, WALLET, 10 * i as u64)]).unwrap();
+        db.ledger
+            .create_transfers(&[tr(i, BANK, WALLET, 10 * i as u64)])
+            .unwrap();
     }
     let clean = db.ledger.verify().unwrap();
     assert!(clean.ok);
@@ -157,7 +220,9 @@ fn verify_names_the_first_tampered_transfer() {
 fn verify_notices_a_deleted_transfer() {
     let db = setup();
     for i in 1..=3u128 {
-        db.ledger.create_transfers(&[tr(i, BANK, WALLET, 1)]).unwrap();
+        db.ledger
+            .create_transfers(&[tr(i, BANK, WALLET, 1)])
+            .unwrap();
     }
     let mut conn = db.connection();
     for sql in [
@@ -176,10 +241,21 @@ fn verify_notices_a_deleted_transfer() {
 fn entries_page_newest_first_without_gaps_or_repeats() {
     let db = setup();
     let batch: Vec<Transfer> = (1..=25u128)
-        .map(|i| if i % 2 == 0 { tr(i, BANK, WALLET, 100) } else { tr(i, BANK, BILLER, 1) })
+        .map(|i| {
+            if i % 2 == 0 {
+                tr(i, BANK, WALLET, 100)
+            } else {
+                tr(i, BANK, BILLER, 1)
+            }
+        })
         .chain((26..=30u128).map(|i| tr(i, WALLET, BILLER, 10)))
         .collect();
-    assert!(db.ledger.create_transfers(&batch).unwrap().iter().all(|r| *r == R::Ok));
+    assert!(db
+        .ledger
+        .create_transfers(&batch)
+        .unwrap()
+        .iter()
+        .all(|r| *r == R::Ok));
     let mut seen = Vec::new();
     let mut before = None;
     loop {
@@ -193,7 +269,12 @@ fn entries_page_newest_first_without_gaps_or_repeats() {
     let expected: Vec<(u128, EntrySide)> = (26..=30u128)
         .rev()
         .map(|i| (i, EntrySide::Debit))
-        .chain((1..=25u128).rev().filter(|i| i % 2 == 0).map(|i| (i, EntrySide::Credit)))
+        .chain(
+            (1..=25u128)
+                .rev()
+                .filter(|i| i % 2 == 0)
+                .map(|i| (i, EntrySide::Credit)),
+        )
         .collect();
     assert_eq!(seen, expected);
 }
@@ -201,14 +282,29 @@ fn entries_page_newest_first_without_gaps_or_repeats() {
 #[test]
 fn balances_can_be_read_as_of_a_past_moment() {
     let db = setup();
-    db.ledger.create_transfers(&[tr(1, BANK, WALLET, 300)]).unwrap();
+    db.ledger
+        .create_transfers(&[tr(1, BANK, WALLET, 300)])
+        .unwrap();
     let t1 = db.ledger.lookup_transfers(&[1]).unwrap()[0].timestamp;
-    db.ledger.create_transfers(&[tr(2, WALLET, BILLER, 100)]).unwrap();
+    db.ledger
+        .create_transfers(&[tr(2, WALLET, BILLER, 100)])
+        .unwrap();
     let at_t1 = db.ledger.balance_as_of(WALLET, t1).unwrap().unwrap();
     assert_eq!((at_t1.credits_posted, at_t1.debits_posted), (300, 0));
-    let now = db.ledger.balance_as_of(WALLET, u64::MAX / 2).unwrap().unwrap();
+    let now = db
+        .ledger
+        .balance_as_of(WALLET, u64::MAX / 2)
+        .unwrap()
+        .unwrap();
     assert_eq!((now.credits_posted, now.debits_posted), (300, 100));
-    assert_eq!(db.ledger.balance_as_of(WALLET, t1 - 1).unwrap().unwrap().credits_posted, 0);
+    assert_eq!(
+        db.ledger
+            .balance_as_of(WALLET, t1 - 1)
+            .unwrap()
+            .unwrap()
+            .credits_posted,
+        0
+    );
     assert!(matches!(
         db.ledger.balance_as_of(BANK, t1),
         Err(LedgerError::HistoryNotKept(_))
@@ -222,13 +318,19 @@ fn the_trial_balance_balances_per_currency() {
     db.ledger
         .create_transfers(&[
             tr(1, BANK, WALLET, 300),
-            Transfer { flags: TF::PENDING, ..tr(2, WALLET, BILLER, 100) },
+            Transfer {
+                flags: TF::PENDING,
+                ..tr(2, WALLET, BILLER, 100)
+            },
         ])
         .unwrap();
     let totals = db.ledger.totals().unwrap();
     assert_eq!(totals.len(), 1);
     assert!(totals[0].balanced());
-    assert_eq!((totals[0].debits_posted, totals[0].debits_pending), (300, 100));
+    assert_eq!(
+        (totals[0].debits_posted, totals[0].debits_pending),
+        (300, 100)
+    );
 }
 
 #[test]

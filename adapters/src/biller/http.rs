@@ -60,7 +60,11 @@ impl HttpBillerAdapter {
             .timeout(timeout)
             .build()
             .map_err(|_| BillerError::Unavailable("http_client".to_owned()))?;
-        Ok(Self::with_urls(BillerUrls::under(base_url), client, timeout))
+        Ok(Self::with_urls(
+            BillerUrls::under(base_url),
+            client,
+            timeout,
+        ))
     }
 
     /// An adapter for separately hosted systems, sharing an existing client
@@ -296,8 +300,14 @@ mod tests {
         let adapter =
             HttpBillerAdapter::new("http://127.0.0.1:9", Duration::from_millis(50)).unwrap();
         let unknown = BillerError::Rejected("unknown_biller".into());
-        assert_eq!(adapter.inquire("NOPE", "PD00000000001").await, Err(unknown.clone()));
-        assert_eq!(adapter.inquire("VSS_BHXH", "001099012345").await, Err(unknown));
+        assert_eq!(
+            adapter.inquire("NOPE", "PD00000000001").await,
+            Err(unknown.clone())
+        );
+        assert_eq!(
+            adapter.inquire("VSS_BHXH", "001099012345").await,
+            Err(unknown)
+        );
         assert_eq!(
             adapter.inquire("EVNHANOI", "PE00000000001").await,
             Err(BillerError::InvalidCustomerCode)

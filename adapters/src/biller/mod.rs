@@ -246,7 +246,10 @@ mod tests {
 
     #[test]
     fn vss_biller_codes_are_in_the_catalogue() {
-        for scheme in [InsuranceScheme::BhxhVoluntary, InsuranceScheme::BhytHousehold] {
+        for scheme in [
+            InsuranceScheme::BhxhVoluntary,
+            InsuranceScheme::BhytHousehold,
+        ] {
             assert!(crate::billing::find_biller(vss_biller_code(scheme)).is_some());
         }
     }

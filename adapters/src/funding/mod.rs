@@ -24,6 +24,7 @@ pub mod vnpay;
 pub mod zalopay;
 
 pub use callback::{CallbackError, OrderLookup, VerifiedCallback};
+pub use http::DEFAULT_TIMEOUT;
 pub use momo::{MomoCredentials, MomoFunding};
 pub use secret::ProviderSecret;
 pub use vnpay::{VnpayCredentials, VnpayFunding};

@@ -9,6 +9,7 @@
 //!
 //! Mounted now: `/vneid` ([`vneid`]) and `/napas` ([`napas`]).
 
+mod billers;
 pub mod napas;
 mod reply;
 pub mod vneid;
@@ -62,6 +63,7 @@ impl fmt::Debug for SimulatorConfig {
 pub struct Simulators {
     vneid: web::Data<vneid::VneidState>,
     napas: web::Data<napas::NapasState>,
+    billers: billers::BillerSimulators,
 }
 
 impl Simulators {
@@ -70,6 +72,7 @@ impl Simulators {
         Simulators {
             vneid: web::Data::new(vneid::VneidState::new(config.vneid_key)),
             napas: web::Data::new(napas::NapasState::default()),
+            billers: billers::BillerSimulators::new(),
         }
     }
 
@@ -79,6 +82,8 @@ impl Simulators {
         let napas_state = self.napas.clone();
         cfg.service(web::scope("/vneid").configure(|c| vneid::configure(c, vneid_state)))
             .service(web::scope("/napas").configure(|c| napas::configure(c, napas_state)));
+        // `/evn`, `/water` and `/vss`.
+        self.billers.configure(cfg);
     }
 
     /// Serves the simulators on `addr` (port 0 picks a free port) in a background task

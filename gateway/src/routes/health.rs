@@ -42,7 +42,10 @@ async fn postgres_up(state: &AppState) -> bool {
             .map(|_| ())
             .map_err(|e| e.to_string())
     });
-    matches!(tokio::time::timeout(PROBE_TIMEOUT, probe).await, Ok(Ok(Ok(()))))
+    matches!(
+        tokio::time::timeout(PROBE_TIMEOUT, probe).await,
+        Ok(Ok(Ok(())))
+    )
 }
 
 async fn redis_up(state: &AppState) -> bool {
@@ -61,7 +64,11 @@ async fn redis_up(state: &AppState) -> bool {
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     let (postgres, redis) = tokio::join!(postgres_up(&state), redis_up(&state));
     let body = Readiness {
-        status: if postgres && redis { "ready" } else { "unavailable" },
+        status: if postgres && redis {
+            "ready"
+        } else {
+            "unavailable"
+        },
         postgres,
         redis,
     };

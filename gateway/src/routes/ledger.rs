@@ -190,7 +190,11 @@ pub async fn list_entries(
     .map_err(|e| ApiError::Internal(e.to_string()))??;
 
     Ok(HttpResponse::Ok().json(Page {
-        data: page.entries.iter().map(|e| entry_view(id, e)).collect::<Vec<_>>(),
+        data: page
+            .entries
+            .iter()
+            .map(|e| entry_view(id, e))
+            .collect::<Vec<_>>(),
         has_more: page.has_more,
     }))
 }
@@ -273,7 +277,10 @@ pub struct VerifyView {
         (status = 403, description = "Not the operator", body = ErrorBody)),
     security(("operator" = [])))]
 #[get("/v1/admin/ledger/verify")]
-pub async fn verify(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn verify(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     require_operator(&req, &state)?;
     let ledger = state.ledger.clone();
     let report = web::block(move || ledger.verify())

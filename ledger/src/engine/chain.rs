@@ -119,7 +119,13 @@ mod tests {
         let mut s = Sum { total: 0 };
         let out = execute(
             &mut s,
-            &[ev(1, false), ev(10, true), ev(-1, true), ev(100, false), ev(5, false)],
+            &[
+                ev(1, false),
+                ev(10, true),
+                ev(-1, true),
+                ev(100, false),
+                ev(5, false),
+            ],
         );
         assert_eq!(out, vec![0, 1, 9, 1, 0]);
         assert_eq!(s.total, 6);

@@ -78,26 +78,71 @@ fn a_plain_transfer_moves_posted_balances_on_both_sides() {
 fn field_errors_follow_tigerbeetle_precedence() {
     let mut s = set();
     let cases = [
-        (Transfer { timestamp: 1, ..tr(0, 0, 0, 1) }, R::TimestampMustBeZero),
-        (with(tr(0, 0, 0, 1), TF::from_bits(1 << 10)), R::ReservedFlag),
+        (
+            Transfer {
+                timestamp: 1,
+                ..tr(0, 0, 0, 1)
+            },
+            R::TimestampMustBeZero,
+        ),
+        (
+            with(tr(0, 0, 0, 1), TF::from_bits(1 << 10)),
+            R::ReservedFlag,
+        ),
         (tr(0, 0, 0, 1), R::IdMustNotBeZero),
         (tr(u128::MAX, 0, 0, 1), R::IdMustNotBeIntMax),
         (tr(20, 0, 0, 1), R::DebitAccountIdMustNotBeZero),
         (tr(20, u128::MAX, 0, 1), R::DebitAccountIdMustNotBeIntMax),
         (tr(20, BANK, 0, 1), R::CreditAccountIdMustNotBeZero),
-        (tr(20, BANK, u128::MAX, 1), R::CreditAccountIdMustNotBeIntMax),
+        (
+            tr(20, BANK, u128::MAX, 1),
+            R::CreditAccountIdMustNotBeIntMax,
+        ),
         (tr(20, BANK, BANK, 1), R::AccountsMustBeDifferent),
-        (Transfer { pending_id: 7, ..tr(20, BANK, WALLET, 1) }, R::PendingIdMustBeZero),
-        (Transfer { timeout: 5, ..tr(20, BANK, WALLET, 1) }, R::TimeoutReservedForPendingTransfer),
-        (Transfer { ledger: 0, ..tr(20, BANK, WALLET, 1) }, R::LedgerMustNotBeZero),
-        (Transfer { code: 0, ..tr(20, BANK, WALLET, 1) }, R::CodeMustNotBeZero),
+        (
+            Transfer {
+                pending_id: 7,
+                ..tr(20, BANK, WALLET, 1)
+            },
+            R::PendingIdMustBeZero,
+        ),
+        (
+            Transfer {
+                timeout: 5,
+                ..tr(20, BANK, WALLET, 1)
+            },
+            R::TimeoutReservedForPendingTransfer,
+        ),
+        (
+            Transfer {
+                ledger: 0,
+                ..tr(20, BANK, WALLET, 1)
+            },
+            R::LedgerMustNotBeZero,
+        ),
+        (
+            Transfer {
+                code: 0,
+                ..tr(20, BANK, WALLET, 1)
+            },
+            R::CodeMustNotBeZero,
+        ),
         (tr(20, 77, WALLET, 1), R::DebitAccountNotFound),
         (tr(21, BANK, 77, 1), R::CreditAccountNotFound),
         (tr(22, BANK, 9, 1), R::AccountsMustHaveTheSameLedger),
-        (Transfer { ledger: 840, ..tr(23, BANK, WALLET, 1) }, R::TransferMustHaveTheSameLedgerAsAccounts),
+        (
+            Transfer {
+                ledger: 840,
+                ..tr(23, BANK, WALLET, 1)
+            },
+            R::TransferMustHaveTheSameLedgerAsAccounts,
+        ),
         (tr(24, 4, WALLET, 1), R::DebitAccountAlreadyClosed),
         (tr(25, BANK, 4, 1), R::CreditAccountAlreadyClosed),
-        (tr(26, BANK, WALLET, crate::MAX_AMOUNT + 1), R::OverflowsDebitsPosted),
+        (
+            tr(26, BANK, WALLET, crate::MAX_AMOUNT + 1),
+            R::OverflowsDebitsPosted,
+        ),
         (tr(27, WALLET, BANK, 1), R::ExceedsCredits),
         (tr(28, BANK, 5, 1), R::ExceedsDebits),
     ];
@@ -105,7 +150,10 @@ fn field_errors_follow_tigerbeetle_precedence() {
         assert_eq!(run(&mut s, &[t]), vec![expected], "{t:?}");
     }
     // Nothing above moved money.
-    assert!(s.accounts.values().all(|a| a.debits_posted == 0 && a.credits_posted == 0));
+    assert!(s
+        .accounts
+        .values()
+        .all(|a| a.debits_posted == 0 && a.credits_posted == 0));
 }
 
 #[test]
@@ -114,11 +162,38 @@ fn resubmitting_a_transfer_is_idempotent_and_a_changed_field_is_named() {
     let t = tr(30, BANK, WALLET, 100);
     assert_eq!(run(&mut s, &[t]), vec![R::Ok]);
     assert_eq!(run(&mut s, &[t]), vec![R::Exists]);
-    assert_eq!(run(&mut s, &[Transfer { amount: 101, ..t }]), vec![R::ExistsWithDifferentAmount]);
-    assert_eq!(run(&mut s, &[Transfer { credit_account_id: BILLER, ..t }]), vec![R::ExistsWithDifferentCreditAccountId]);
-    assert_eq!(run(&mut s, &[Transfer { code: 2, ..t }]), vec![R::ExistsWithDifferentCode]);
-    assert_eq!(run(&mut s, &[Transfer { user_data_64: 2, ..t }]), vec![R::ExistsWithDifferentUserData64]);
-    assert_eq!(run(&mut s, &[with(t, TF::PENDING)]), vec![R::ExistsWithDifferentFlags]);
+    assert_eq!(
+        run(&mut s, &[Transfer { amount: 101, ..t }]),
+        vec![R::ExistsWithDifferentAmount]
+    );
+    assert_eq!(
+        run(
+            &mut s,
+            &[Transfer {
+                credit_account_id: BILLER,
+                ..t
+            }]
+        ),
+        vec![R::ExistsWithDifferentCreditAccountId]
+    );
+    assert_eq!(
+        run(&mut s, &[Transfer { code: 2, ..t }]),
+        vec![R::ExistsWithDifferentCode]
+    );
+    assert_eq!(
+        run(
+            &mut s,
+            &[Transfer {
+                user_data_64: 2,
+                ..t
+            }]
+        ),
+        vec![R::ExistsWithDifferentUserData64]
+    );
+    assert_eq!(
+        run(&mut s, &[with(t, TF::PENDING)]),
+        vec![R::ExistsWithDifferentFlags]
+    );
     assert_eq!(s.accounts[&WALLET].credits_posted, 100);
 }
 
@@ -132,7 +207,16 @@ fn a_transient_failure_is_remembered_so_a_retry_cannot_succeed_later() {
     assert_eq!(run(&mut s, &[tr(41, BANK, WALLET, 1_000)]), vec![R::Ok]);
     assert_eq!(run(&mut s, &[spend]), vec![R::IdAlreadyFailed]);
     // A validation error is not remembered: fixing the transfer is allowed.
-    assert_eq!(run(&mut s, &[Transfer { code: 0, ..tr(42, BANK, WALLET, 1) }]), vec![R::CodeMustNotBeZero]);
+    assert_eq!(
+        run(
+            &mut s,
+            &[Transfer {
+                code: 0,
+                ..tr(42, BANK, WALLET, 1)
+            }]
+        ),
+        vec![R::CodeMustNotBeZero]
+    );
     assert_eq!(run(&mut s, &[tr(42, BANK, WALLET, 1)]), vec![R::Ok]);
 }
 
@@ -144,46 +228,122 @@ fn a_hold_reserves_funds_and_posting_part_releases_the_rest() {
     assert_eq!(run(&mut s, &[hold]), vec![R::Ok]);
     assert_eq!(s.accounts[&WALLET].debits_pending, 800);
     // The held funds cannot be spent twice.
-    assert_eq!(run(&mut s, &[tr(51, WALLET, BILLER, 300)]), vec![R::ExceedsCredits]);
-    assert_eq!(run(&mut s, &[post(52, 50, 900)]), vec![R::ExceedsPendingTransferAmount]);
+    assert_eq!(
+        run(&mut s, &[tr(51, WALLET, BILLER, 300)]),
+        vec![R::ExceedsCredits]
+    );
+    assert_eq!(
+        run(&mut s, &[post(52, 50, 900)]),
+        vec![R::ExceedsPendingTransferAmount]
+    );
     assert_eq!(run(&mut s, &[post(53, 50, 600)]), vec![R::Ok]);
     let w = s.accounts[&WALLET];
     assert_eq!((w.debits_pending, w.debits_posted), (0, 600));
     assert_eq!(s.accounts[&BILLER].credits_posted, 600);
     assert_eq!(s.holds[&50].status, PendingStatus::Posted);
-    assert_eq!(run(&mut s, &[post(54, 50, 0)]), vec![R::PendingTransferAlreadyPosted]);
-    assert_eq!(run(&mut s, &[void(55, 50)]), vec![R::PendingTransferAlreadyPosted]);
+    assert_eq!(
+        run(&mut s, &[post(54, 50, 0)]),
+        vec![R::PendingTransferAlreadyPosted]
+    );
+    assert_eq!(
+        run(&mut s, &[void(55, 50)]),
+        vec![R::PendingTransferAlreadyPosted]
+    );
 }
 
 #[test]
 fn post_and_void_checks_follow_tigerbeetle_precedence() {
     let mut s = set();
-    run(&mut s, &[tr(1, BANK, WALLET, 1_000), with(tr(60, WALLET, BILLER, 500), TF::PENDING)]);
+    run(
+        &mut s,
+        &[
+            tr(1, BANK, WALLET, 1_000),
+            with(tr(60, WALLET, BILLER, 500), TF::PENDING),
+        ],
+    );
     let cases = [
-        (with(post(61, 60, 0), TF::POST_PENDING_TRANSFER | TF::VOID_PENDING_TRANSFER), R::FlagsAreMutuallyExclusive),
-        (with(post(61, 60, 0), TF::POST_PENDING_TRANSFER | TF::PENDING), R::FlagsAreMutuallyExclusive),
+        (
+            with(
+                post(61, 60, 0),
+                TF::POST_PENDING_TRANSFER | TF::VOID_PENDING_TRANSFER,
+            ),
+            R::FlagsAreMutuallyExclusive,
+        ),
+        (
+            with(post(61, 60, 0), TF::POST_PENDING_TRANSFER | TF::PENDING),
+            R::FlagsAreMutuallyExclusive,
+        ),
         (post(61, 0, 0), R::PendingIdMustNotBeZero),
         (post(61, u128::MAX, 0), R::PendingIdMustNotBeIntMax),
         (post(61, 61, 0), R::PendingIdMustBeDifferent),
-        (Transfer { timeout: 1, ..post(61, 60, 0) }, R::TimeoutReservedForPendingTransfer),
+        (
+            Transfer {
+                timeout: 1,
+                ..post(61, 60, 0)
+            },
+            R::TimeoutReservedForPendingTransfer,
+        ),
         (post(61, 99, 0), R::PendingTransferNotFound),
         (post(61, 1, 0), R::PendingTransferNotPending),
-        (Transfer { debit_account_id: BANK, ..post(61, 60, 0) }, R::PendingTransferHasDifferentDebitAccountId),
-        (Transfer { credit_account_id: BANK, ..post(61, 60, 0) }, R::PendingTransferHasDifferentCreditAccountId),
-        (Transfer { ledger: 840, ..post(61, 60, 0) }, R::PendingTransferHasDifferentLedger),
-        (Transfer { code: 9, ..post(61, 60, 0) }, R::PendingTransferHasDifferentCode),
+        (
+            Transfer {
+                debit_account_id: BANK,
+                ..post(61, 60, 0)
+            },
+            R::PendingTransferHasDifferentDebitAccountId,
+        ),
+        (
+            Transfer {
+                credit_account_id: BANK,
+                ..post(61, 60, 0)
+            },
+            R::PendingTransferHasDifferentCreditAccountId,
+        ),
+        (
+            Transfer {
+                ledger: 840,
+                ..post(61, 60, 0)
+            },
+            R::PendingTransferHasDifferentLedger,
+        ),
+        (
+            Transfer {
+                code: 9,
+                ..post(61, 60, 0)
+            },
+            R::PendingTransferHasDifferentCode,
+        ),
         (post(61, 60, 501), R::ExceedsPendingTransferAmount),
-        (Transfer { amount: 100, ..void(61, 60) }, R::PendingTransferHasDifferentAmount),
+        (
+            Transfer {
+                amount: 100,
+                ..void(61, 60)
+            },
+            R::PendingTransferHasDifferentAmount,
+        ),
     ];
     // Fresh ids: a transient failure (not found) would make the id fail forever.
     for (i, (t, expected)) in cases.into_iter().enumerate() {
-        let t = Transfer { id: 1_000 + i as u128, ..t };
-        let t = if t.pending_id == 61 { Transfer { pending_id: t.id, ..t } } else { t };
+        let t = Transfer {
+            id: 1_000 + i as u128,
+            ..t
+        };
+        let t = if t.pending_id == 61 {
+            Transfer {
+                pending_id: t.id,
+                ..t
+            }
+        } else {
+            t
+        };
         assert_eq!(run(&mut s, &[t]), vec![expected], "{t:?}");
     }
     assert_eq!(run(&mut s, &[void(62, 60)]), vec![R::Ok]);
     assert_eq!(s.accounts[&WALLET].debits_pending, 0);
-    assert_eq!(run(&mut s, &[post(63, 60, 0)]), vec![R::PendingTransferAlreadyVoided]);
+    assert_eq!(
+        run(&mut s, &[post(63, 60, 0)]),
+        vec![R::PendingTransferAlreadyVoided]
+    );
 }
 
 #[test]
@@ -191,7 +351,10 @@ fn an_expired_hold_releases_its_funds_and_cannot_be_posted() {
     let mut s = set();
     let t0 = 1_000 * S;
     apply_transfers(&mut s, &[tr(1, BANK, WALLET, 1_000)], t0, t0);
-    let hold = Transfer { timeout: 60, ..with(tr(70, WALLET, BILLER, 400), TF::PENDING) };
+    let hold = Transfer {
+        timeout: 60,
+        ..with(tr(70, WALLET, BILLER, 400), TF::PENDING)
+    };
     let fx = apply_transfers(&mut s, &[hold], t0 + S, t0 + S);
     assert_eq!(fx.new_holds[0].expires_at, Some(t0 + 61 * S));
     // Still within the timeout: nothing lapses.
@@ -213,7 +376,10 @@ fn an_expired_hold_releases_its_funds_and_cannot_be_posted() {
 fn a_timeout_that_overflows_the_clock_is_refused() {
     let mut s = set();
     run(&mut s, &[tr(1, BANK, WALLET, 10)]);
-    let t = Transfer { timeout: u32::MAX, ..with(tr(80, WALLET, BILLER, 1), TF::PENDING) };
+    let t = Transfer {
+        timeout: u32::MAX,
+        ..with(tr(80, WALLET, BILLER, 1), TF::PENDING)
+    };
     let near_end = crate::MAX_AMOUNT - 10 * S;
     let fx = apply_transfers(&mut s, &[t], near_end, near_end);
     assert_eq!(fx.results, vec![R::OverflowsTimeout]);
@@ -250,9 +416,17 @@ fn a_linked_chain_rolls_back_balances_holds_and_history() {
     );
     assert_eq!(
         fx.results,
-        vec![R::LinkedEventFailed, R::LinkedEventFailed, R::ExceedsCredits, R::Ok]
+        vec![
+            R::LinkedEventFailed,
+            R::LinkedEventFailed,
+            R::ExceedsCredits,
+            R::Ok
+        ]
     );
-    assert_eq!(fx.created.iter().map(|t| t.id).collect::<Vec<_>>(), vec![103]);
+    assert_eq!(
+        fx.created.iter().map(|t| t.id).collect::<Vec<_>>(),
+        vec![103]
+    );
     assert!(fx.new_holds.is_empty());
     assert!(fx.history.is_empty());
     assert_eq!(s.accounts[&WALLET], before.accounts[&WALLET]);
@@ -266,7 +440,10 @@ fn a_hold_created_and_posted_in_one_batch_is_written_once_with_its_final_status(
     run(&mut s, &[tr(1, BANK, WALLET, 1_000)]);
     let fx = apply_transfers(
         &mut s,
-        &[with(tr(110, WALLET, BILLER, 300), TF::PENDING), post(111, 110, 0)],
+        &[
+            with(tr(110, WALLET, BILLER, 300), TF::PENDING),
+            post(111, 110, 0),
+        ],
         1,
         1,
     );

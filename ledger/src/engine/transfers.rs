@@ -340,9 +340,10 @@ impl TransferScope<'_> {
         if hold.expires_at.is_some_and(|at| at <= timestamp) {
             return R::PendingTransferExpired;
         }
-        let (Some(mut dr), Some(mut cr)) =
-            (self.account(p.debit_account_id), self.account(p.credit_account_id))
-        else {
+        let (Some(mut dr), Some(mut cr)) = (
+            self.account(p.debit_account_id),
+            self.account(p.credit_account_id),
+        ) else {
             return R::PendingTransferNotFound;
         };
         if post {
@@ -394,7 +395,9 @@ impl TransferScope<'_> {
             .set
             .holds
             .values()
-            .filter(|h| h.status == PendingStatus::Pending && h.expires_at.is_some_and(|at| at <= cutoff))
+            .filter(|h| {
+                h.status == PendingStatus::Pending && h.expires_at.is_some_and(|at| at <= cutoff)
+            })
             .copied()
             .collect();
         lapsed.sort_by_key(|h| (h.expires_at, h.id));

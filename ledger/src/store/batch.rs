@@ -2,8 +2,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use diesel::pg::PgConnection;
 use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Binary, Integer, SmallInt, Uuid as SqlUuid};
 use uuid::Uuid;
@@ -266,7 +266,12 @@ fn write_effects(
         .bind::<Array<BigInt>, _>(col_i64(|t| i64::from(t.user_data_32)))
         .bind::<Array<BigInt>, _>(col_i64(|t| i64::from(t.timeout)))
         .bind::<Array<BigInt>, _>(col_i64(|t| i64::from(t.ledger)))
-        .bind::<Array<Integer>, _>(fx.created.iter().map(|t| i32::from(t.code)).collect::<Vec<_>>())
+        .bind::<Array<Integer>, _>(
+            fx.created
+                .iter()
+                .map(|t| i32::from(t.code))
+                .collect::<Vec<_>>(),
+        )
         .bind::<Array<Integer>, _>(
             fx.created
                 .iter()
@@ -334,10 +339,26 @@ fn write_effects(
              AS v(id, dp, dpo, cp, cpo) WHERE a.id = v.id",
         )
         .bind::<Array<SqlUuid>, _>(uuids(a.iter().map(|a| a.id)))
-        .bind::<Array<BigInt>, _>(a.iter().map(|a| db_i64(a.debits_pending)).collect::<Vec<_>>())
-        .bind::<Array<BigInt>, _>(a.iter().map(|a| db_i64(a.debits_posted)).collect::<Vec<_>>())
-        .bind::<Array<BigInt>, _>(a.iter().map(|a| db_i64(a.credits_pending)).collect::<Vec<_>>())
-        .bind::<Array<BigInt>, _>(a.iter().map(|a| db_i64(a.credits_posted)).collect::<Vec<_>>())
+        .bind::<Array<BigInt>, _>(
+            a.iter()
+                .map(|a| db_i64(a.debits_pending))
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<BigInt>, _>(
+            a.iter()
+                .map(|a| db_i64(a.debits_posted))
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<BigInt>, _>(
+            a.iter()
+                .map(|a| db_i64(a.credits_pending))
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<BigInt>, _>(
+            a.iter()
+                .map(|a| db_i64(a.credits_posted))
+                .collect::<Vec<_>>(),
+        )
         .execute(conn)?;
     }
 
@@ -351,10 +372,26 @@ fn write_effects(
         )
         .bind::<Array<SqlUuid>, _>(uuids(h.iter().map(|b| b.account_id)))
         .bind::<Array<BigInt>, _>(h.iter().map(|b| db_i64(b.timestamp)).collect::<Vec<_>>())
-        .bind::<Array<BigInt>, _>(h.iter().map(|b| db_i64(b.debits_pending)).collect::<Vec<_>>())
-        .bind::<Array<BigInt>, _>(h.iter().map(|b| db_i64(b.debits_posted)).collect::<Vec<_>>())
-        .bind::<Array<BigInt>, _>(h.iter().map(|b| db_i64(b.credits_pending)).collect::<Vec<_>>())
-        .bind::<Array<BigInt>, _>(h.iter().map(|b| db_i64(b.credits_posted)).collect::<Vec<_>>())
+        .bind::<Array<BigInt>, _>(
+            h.iter()
+                .map(|b| db_i64(b.debits_pending))
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<BigInt>, _>(
+            h.iter()
+                .map(|b| db_i64(b.debits_posted))
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<BigInt>, _>(
+            h.iter()
+                .map(|b| db_i64(b.credits_pending))
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<BigInt>, _>(
+            h.iter()
+                .map(|b| db_i64(b.credits_posted))
+                .collect::<Vec<_>>(),
+        )
         .execute(conn)?;
     }
 

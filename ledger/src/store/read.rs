@@ -133,7 +133,7 @@ impl PgLedger {
                 transfer: row.to_transfer()?,
             });
         }
-        entries.sort_by(|a, b| b.transfer.timestamp.cmp(&a.transfer.timestamp));
+        entries.sort_by_key(|e| std::cmp::Reverse(e.transfer.timestamp));
         let has_more = entries.len() > limit;
         entries.truncate(limit);
         Ok(EntriesPage { entries, has_more })

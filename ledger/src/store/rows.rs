@@ -5,7 +5,9 @@
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::schema::{ledger_account_balances, ledger_accounts, ledger_pending_holds, ledger_transfers};
+use super::schema::{
+    ledger_account_balances, ledger_accounts, ledger_pending_holds, ledger_transfers,
+};
 use super::LedgerError;
 use crate::types::{
     Account, AccountBalance, AccountFlags, PendingHold, PendingStatus, Transfer, TransferFlags,
@@ -159,7 +161,10 @@ impl HoldRow {
             debit_account_id: self.debit_account_id.as_u128(),
             credit_account_id: self.credit_account_id.as_u128(),
             amount: u64_of("amount", self.amount)?,
-            expires_at: self.expires_at.map(|v| u64_of("expires_at", v)).transpose()?,
+            expires_at: self
+                .expires_at
+                .map(|v| u64_of("expires_at", v))
+                .transpose()?,
             status: PendingStatus::from_db(self.status)
                 .ok_or_else(|| LedgerError::Corrupt(format!("hold status {}", self.status)))?,
         })

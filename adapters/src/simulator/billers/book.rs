@@ -116,7 +116,10 @@ impl BillBook {
                 payment: None,
             },
         );
-        self.customers.entry(key).or_default().push(bill_ref.clone());
+        self.customers
+            .entry(key)
+            .or_default()
+            .push(bill_ref.clone());
         self.view(&bill_ref)
     }
 

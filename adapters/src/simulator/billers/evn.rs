@@ -1,0 +1,62 @@
+//! The EVN simulator: residential electricity bills of every power corporation,
+//! priced by the EVN tariff in force for the period. All paths are under `/evn`.
+
+use super::bad_request;
+use super::book::NewBill;
+use super::utility::{self, check_consumption, check_name, pricing_error, UtilityState};
+use crate::biller::{BillDetails, MeterUnit};
+use crate::billing::{evn_corporation, price_electricity, BillerKind, BillingPeriod, TariffTable};
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+/// Body of `POST /evn/bills`.
+#[derive(Deserialize)]
+struct CreateBill {
+    customer_code: String,
+    customer_name: String,
+    period: String,
+    kwh: u32,
+}
+
+async fn create_bill(state: web::Data<UtilityState>, body: web::Json<CreateBill>) -> HttpResponse {
+    let body = body.into_inner();
+    // The corporation, and so the biller, is read from the code's prefix.
+    let corporation = match evn_corporation(&body.customer_code) {
+        Ok(corporation) => corporation,
+        Err(err) => return bad_request(err.code(), err.to_string()),
+    };
+    if let Err(response) = check_name(&body.customer_name) {
+        return response;
+    }
+    let period: BillingPeriod = match body.period.parse() {
+        Ok(period) => period,
+        Err(err) => return bad_request(err.code(), err.to_string()),
+    };
+    if let Err(response) = check_consumption(body.kwh, "kwh") {
+        return response;
+    }
+    let pricing = match price_electricity(body.kwh, period, TariffTable::vietnam()) {
+        Ok(quote) => quote,
+        Err(err) => return pricing_error(err),
+    };
+    let bill = NewBill {
+        biller_code: corporation.code().to_owned(),
+        customer_code: body.customer_code,
+        customer_name: body.customer_name.trim().to_owned(),
+        period,
+        details: BillDetails {
+            kind: BillerKind::Electricity,
+            unit: MeterUnit::Kwh,
+            consumption: body.kwh,
+            persons: None,
+            pricing,
+        },
+    };
+    utility::issue(&state, bill)
+}
+
+/// Mounts the EVN routes; the caller puts them under `/evn`.
+pub(super) fn configure(cfg: &mut web::ServiceConfig, state: web::Data<UtilityState>) {
+    utility::configure(cfg, state);
+    cfg.route("/bills", web::post().to(create_bill));
+}

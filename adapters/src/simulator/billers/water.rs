@@ -1,0 +1,73 @@
+//! The water simulator: domestic water bills of HAWACO and SAWACO, priced by each
+//! company's tariff in force for the period. All paths are under `/water`.
+
+use super::bad_request;
+use super::book::NewBill;
+use super::utility::{self, check_consumption, check_name, pricing_error, UtilityState};
+use crate::biller::wire::codes;
+use crate::biller::{BillDetails, MeterUnit};
+use crate::billing::{price_water, BillerKind, BillingPeriod, TariffTable};
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+/// Body of `POST /water/bills`.
+#[derive(Deserialize)]
+struct CreateBill {
+    biller_code: String,
+    customer_code: String,
+    customer_name: String,
+    period: String,
+    m3: u32,
+    /// People on the connection; only per-person tariffs (HCMC) use it.
+    persons: Option<u32>,
+}
+
+async fn create_bill(state: web::Data<UtilityState>, body: web::Json<CreateBill>) -> HttpResponse {
+    let body = body.into_inner();
+    let biller = match state.system().biller(&body.biller_code) {
+        Ok(biller) => biller,
+        Err(response) => return response,
+    };
+    if !biller.accepts(&body.customer_code) {
+        return bad_request(
+            codes::INVALID_CUSTOMER_CODE,
+            format!("customer_code must match {}", biller.customer_code_pattern),
+        );
+    }
+    if let Err(response) = check_name(&body.customer_name) {
+        return response;
+    }
+    let period: BillingPeriod = match body.period.parse() {
+        Ok(period) => period,
+        Err(err) => return bad_request(err.code(), err.to_string()),
+    };
+    if let Err(response) = check_consumption(body.m3, "m3") {
+        return response;
+    }
+    // The pricing's own default for callers without a count.
+    let persons = body.persons.unwrap_or(1);
+    let pricing = match price_water(biller, body.m3, persons, period, TariffTable::vietnam()) {
+        Ok(quote) => quote,
+        Err(err) => return pricing_error(err),
+    };
+    let bill = NewBill {
+        biller_code: biller.code.to_owned(),
+        customer_code: body.customer_code,
+        customer_name: body.customer_name.trim().to_owned(),
+        period,
+        details: BillDetails {
+            kind: BillerKind::Water,
+            unit: MeterUnit::CubicMetre,
+            consumption: body.m3,
+            persons: Some(persons),
+            pricing,
+        },
+    };
+    utility::issue(&state, bill)
+}
+
+/// Mounts the water routes; the caller puts them under `/water`.
+pub(super) fn configure(cfg: &mut web::ServiceConfig, state: web::Data<UtilityState>) {
+    utility::configure(cfg, state);
+    cfg.route("/bills", web::post().to(create_bill));
+}

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Runs the gateway with demo data and the simulators of every outside system.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/services.sh
+exec cargo run --release -p gateway -- --demo
