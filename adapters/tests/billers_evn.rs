@@ -9,10 +9,14 @@ use std::time::Duration;
 
 const CUSTOMER: &str = "PD29007350490";
 
+// A test helper, outside the `#[test]` functions clippy already exempts.
+#[allow(clippy::expect_used)]
 fn billers(h: &Harness) -> HttpBillerAdapter {
     HttpBillerAdapter::new(&h.running.base_url(), TIMEOUT).expect("client builds")
 }
 
+// A test helper, outside the `#[test]` functions clippy already exempts.
+#[allow(clippy::expect_used)]
 async fn get(h: &Harness, path: &str) -> (u16, Value) {
     let response = h.http.get(h.url(path)).send().await.expect("sent");
     let status = response.status().as_u16();
@@ -20,6 +24,8 @@ async fn get(h: &Harness, path: &str) -> (u16, Value) {
 }
 
 /// Issues a bill at the simulator and returns its ref.
+// A test helper, outside the `#[test]` functions clippy already exempts.
+#[allow(clippy::expect_used)]
 async fn issue(h: &Harness, customer_code: &str, period: &str, kwh: u32) -> (String, i64) {
     let (status, body) = h
         .post(
@@ -50,7 +56,10 @@ async fn a_250_kwh_june_2025_bill_is_636_768_dong() {
     assert_eq!(body["lines"].as_array().map(Vec::len), Some(4));
     assert_eq!(body["details"]["vat"], 47_168);
 
-    let statement = billers(&h).inquire("EVNHANOI", CUSTOMER).await.expect("found");
+    let statement = billers(&h)
+        .inquire("EVNHANOI", CUSTOMER)
+        .await
+        .expect("found");
     assert_eq!(statement.bill_ref, body["bill_ref"].as_str().expect("ref"));
     assert_eq!(statement.amount_due, 636_768);
     assert_eq!(statement.status, BillStatus::Unpaid);
@@ -59,7 +68,10 @@ async fn a_250_kwh_june_2025_bill_is_636_768_dong() {
     assert_eq!(statement.details.unit, MeterUnit::Kwh);
     assert_eq!(statement.details.consumption, 250);
     assert_eq!(statement.details.pricing.subtotal, 589_600);
-    assert_eq!(statement.details.pricing.tariff_id, "evn_residential_1279_2025_vat8");
+    assert_eq!(
+        statement.details.pricing.tariff_id,
+        "evn_residential_1279_2025_vat8"
+    );
 }
 
 #[tokio::test]
@@ -72,7 +84,10 @@ async fn the_same_reference_pays_once_and_another_is_refused() {
         .await
         .expect("paid");
     assert_eq!(first.bill_ref.as_deref(), Some(bill_ref.as_str()));
-    assert_eq!((first.amount, first.reference.as_str()), (636_768, "pay-ref-1"));
+    assert_eq!(
+        (first.amount, first.reference.as_str()),
+        (636_768, "pay-ref-1")
+    );
     let again = billers
         .confirm_payment("EVNHANOI", &bill_ref, amount, "pay-ref-1")
         .await
@@ -131,7 +146,10 @@ async fn unknown_customers_and_bills_are_not_found() {
         Err(BillerError::CustomerNotFound)
     );
     let (status, body) = get(&h, "/evn/bills/EVN000").await;
-    assert_eq!((status, &body["error"]["code"]), (404, &json!("bill_not_found")));
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (404, &json!("bill_not_found"))
+    );
 }
 
 #[tokio::test]
@@ -148,7 +166,11 @@ async fn malformed_customer_codes_are_rejected() {
                 json!({"customer_code": code, "customer_name": "A", "period": "2025-06", "kwh": 1}),
             )
             .await;
-        assert_eq!((status, &body["error"]["code"]), (400, &json!(error)), "{code}");
+        assert_eq!(
+            (status, &body["error"]["code"]),
+            (400, &json!(error)),
+            "{code}"
+        );
     }
     let (status, body) = h
         .post(
@@ -156,7 +178,10 @@ async fn malformed_customer_codes_are_rejected() {
             json!({"customer_code": CUSTOMER, "customer_name": "A", "period": "2025-13", "kwh": 1}),
         )
         .await;
-    assert_eq!((status, &body["error"]["code"]), (400, &json!("invalid_period")));
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (400, &json!("invalid_period"))
+    );
 
     let billers = billers(&h);
     assert_eq!(
@@ -170,7 +195,10 @@ async fn malformed_customer_codes_are_rejected() {
             json!({"biller_code": "EVNHANOI", "customer_code": "PE12345678901"}),
         )
         .await;
-    assert_eq!((status, &body["error"]["code"]), (400, &json!("invalid_customer_code")));
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (400, &json!("invalid_customer_code"))
+    );
 }
 
 #[tokio::test]
@@ -180,7 +208,10 @@ async fn inquiry_answers_the_latest_period_priced_by_its_own_tariff() {
     let (_, april_amount) = issue(&h, CUSTOMER, "2025-04", 250).await;
     // Decision 2699 was in force for April 2025 (domain doc §6.1 history rows).
     assert_eq!(april_amount, 607_554);
-    let statement = billers(&h).inquire("EVNHANOI", CUSTOMER).await.expect("found");
+    let statement = billers(&h)
+        .inquire("EVNHANOI", CUSTOMER)
+        .await
+        .expect("found");
     assert_eq!(statement.bill_ref, june);
     let (status, body) = h
         .post(
@@ -188,7 +219,10 @@ async fn inquiry_answers_the_latest_period_priced_by_its_own_tariff() {
             json!({"customer_code": CUSTOMER, "customer_name": "A", "period": "2025-06", "kwh": 9}),
         )
         .await;
-    assert_eq!((status, &body["error"]["code"]), (409, &json!("bill_exists")));
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (409, &json!("bill_exists"))
+    );
 }
 
 #[tokio::test]
@@ -199,7 +233,10 @@ async fn an_unavailable_biller_clears_nothing() {
     let (status, _) = h.post("/evn/faults", json!({"mode": "unavailable"})).await;
     assert_eq!(status, 200);
     let unavailable = Err(BillerError::Unavailable("unavailable".into()));
-    assert_eq!(billers.inquire("EVNHANOI", CUSTOMER).await.map(|_| ()), unavailable);
+    assert_eq!(
+        billers.inquire("EVNHANOI", CUSTOMER).await.map(|_| ()),
+        unavailable
+    );
     assert_eq!(
         billers
             .confirm_payment("EVNHANOI", &bill_ref, amount, "r1")
@@ -222,8 +259,11 @@ async fn a_timed_out_payment_is_retried_with_the_same_reference() {
     let (bill_ref, amount) = issue(&h, CUSTOMER, "2025-06", 250).await;
     let delay = TIMEOUT + Duration::from_millis(1_000);
     let delay_ms = u64::try_from(delay.as_millis()).expect("small");
-    h.post("/evn/faults", json!({"mode": "timeout", "delay_ms": delay_ms}))
-        .await;
+    h.post(
+        "/evn/faults",
+        json!({"mode": "timeout", "delay_ms": delay_ms}),
+    )
+    .await;
     assert_eq!(
         billers
             .confirm_payment("EVNHANOI", &bill_ref, amount, "r1")

@@ -128,12 +128,16 @@ pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
             ..WriterConfig::default()
         },
     );
+    let timeout = std::time::Duration::from_millis(config.outside_timeout_ms);
+    let bank = adapters::bank::HttpBankAdapter::new(config.napas_base_url.clone(), timeout)
+        .map_err(|e| StartupError::Other(format!("bank adapter: {e}")))?;
     Ok(AppState {
         config: Arc::new(config),
         ledger,
         writer,
         redis,
         metrics,
+        bank: Arc::new(bank),
     })
 }
 
@@ -185,12 +189,33 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(routes::ledger::list_entries)
         .service(routes::ledger::trial_balance)
         .service(routes::ledger::verify)
+        .service(routes::sessions::create_session)
+        .service(routes::me::get_me)
+        .service(routes::me::create_bank_link)
+        .service(routes::me::create_topup)
+        .service(routes::me::create_withdrawal)
+        .service(routes::me::list_payments)
+        .service(routes::payments::create_payment)
+        .service(routes::payments::confirm_payment)
+        .service(routes::payments::get_payment)
         .service(web::redirect("/docs", "/docs/"))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi()));
 }
 
 async fn route_not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError::RouteNotFound)
+}
+
+/// Drives payments left pending (a crash, a silent bank) every few seconds, so no
+/// acknowledged movement stays half-done.
+async fn resume_pending_payments(state: web::Data<AppState>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+    loop {
+        tick.tick().await;
+        if let Err(e) = crate::payments::flows::resume_stale(&state).await {
+            tracing::warn!(error = %e, "resuming pending payments failed");
+        }
+    }
 }
 
 /// A started service.
@@ -204,7 +229,9 @@ pub struct RunningGateway {
 pub fn start(state: AppState, listener: TcpListener) -> std::io::Result<RunningGateway> {
     let addr = listener.local_addr()?;
     let data = web::Data::new(state);
+    let app_data = data.clone();
     let server = HttpServer::new(move || {
+        let data = app_data.clone();
         App::new()
             .app_data(data.clone())
             .wrap(from_fn(observe))
@@ -216,6 +243,7 @@ pub fn start(state: AppState, listener: TcpListener) -> std::io::Result<RunningG
     .shutdown_timeout(5)
     .run();
     let handle = server.handle();
+    tokio::spawn(resume_pending_payments(data.clone()));
     Ok(RunningGateway {
         addr,
         handle,

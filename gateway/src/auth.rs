@@ -1,9 +1,11 @@
-//! Who is calling: the operator (a configured bearer token, compared in constant time).
-//! Checked inside handlers after input validation, in the order the API fixes:
-//! input, credentials, permission, existence.
+//! Who is calling: the operator (a configured bearer token, compared in constant time)
+//! or a citizen (an access token from `POST /v1/sessions`). Checked inside handlers
+//! after input validation, in the order the API fixes: input, credentials,
+//! permission, existence.
 
 use actix_web::HttpRequest;
 
+use crate::citizens::sessions;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -11,6 +13,17 @@ use crate::state::AppState;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
     Operator,
+    Citizen { identity_id: String },
+}
+
+impl Principal {
+    /// The scope of idempotency keys.
+    pub fn scope(&self) -> String {
+        match self {
+            Self::Operator => "operator".to_string(),
+            Self::Citizen { identity_id } => format!("citizen:{identity_id}"),
+        }
+    }
 }
 
 fn bearer(req: &HttpRequest) -> Option<&str> {
@@ -24,17 +37,29 @@ fn bearer(req: &HttpRequest) -> Option<&str> {
 }
 
 /// Identifies the caller from its bearer token; no or an unknown token is a 401.
-pub fn authenticate(req: &HttpRequest, state: &AppState) -> Result<Principal, ApiError> {
+pub async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<Principal, ApiError> {
     let token = bearer(req).ok_or(ApiError::Unauthenticated)?;
     if state.config.admin_token.matches(token) {
         return Ok(Principal::Operator);
     }
-    Err(ApiError::Unauthenticated)
+    match sessions::resolve(state, token).await? {
+        Some(identity_id) => Ok(Principal::Citizen { identity_id }),
+        None => Err(ApiError::Unauthenticated),
+    }
 }
 
-/// Operator-only endpoints: any other authenticated caller is a 403.
-pub fn require_operator(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
-    match authenticate(req, state)? {
+/// Operator-only endpoints: a citizen is a 403.
+pub async fn require_operator(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
+    match authenticate(req, state).await? {
         Principal::Operator => Ok(()),
+        Principal::Citizen { .. } => Err(ApiError::Forbidden),
+    }
+}
+
+/// Citizen-only endpoints: the operator is a 403 (it has no wallet).
+pub async fn require_citizen(req: &HttpRequest, state: &AppState) -> Result<String, ApiError> {
+    match authenticate(req, state).await? {
+        Principal::Citizen { identity_id } => Ok(identity_id),
+        Principal::Operator => Err(ApiError::Forbidden),
     }
 }

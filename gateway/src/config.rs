@@ -67,6 +67,14 @@ pub struct Config {
     pub providers: ProviderCredentials,
     pub webhook_allow_private: bool,
     pub db_pool_size: u32,
+    /// Step-up thresholds and the monthly cap.
+    pub rules: crate::rules::MovementRules,
+    /// How long a citizen's access token lives.
+    pub session_ttl_seconds: u64,
+    /// The NAPAS switch (the simulator unless set).
+    pub napas_base_url: String,
+    /// How long to wait for any outside system before treating the call as timed out.
+    pub outside_timeout_ms: u64,
 }
 
 /// Where variables come from: the process environment, or a map in tests.
@@ -116,13 +124,32 @@ impl Config {
         };
         let fixed = |v: &'static str| move || v.to_string();
 
-        let db_pool_size = match env.var("DATABASE_POOL_SIZE") {
-            None => 16,
-            Some(v) => v.parse().map_err(|_| ConfigError::Invalid {
-                name: "DATABASE_POOL_SIZE",
+        let number = |name: &'static str, default: u64| match env.var(name) {
+            None => Ok(default),
+            Some(v) => v.parse::<u64>().map_err(|_| ConfigError::Invalid {
+                name,
                 reason: "not a whole number".into(),
-            })?,
+            }),
         };
+        let amount = |name: &'static str, default: i64| -> Result<i64, ConfigError> {
+            i64::try_from(number(name, default.unsigned_abs())?).map_err(|_| ConfigError::Invalid {
+                name,
+                reason: "too large".into(),
+            })
+        };
+        let db_pool_size = u32::try_from(number("DATABASE_POOL_SIZE", 16)?).map_err(|_| {
+            ConfigError::Invalid {
+                name: "DATABASE_POOL_SIZE",
+                reason: "too large".into(),
+            }
+        })?;
+        let defaults = crate::rules::MovementRules::default();
+        let rules = crate::rules::MovementRules {
+            step_up_single: amount("STEP_UP_SINGLE_LIMIT", defaults.step_up_single)?,
+            step_up_daily: amount("STEP_UP_DAILY_LIMIT", defaults.step_up_daily)?,
+            monthly_cap: amount("MONTHLY_OUTFLOW_CAP", defaults.monthly_cap)?,
+        };
+        let simulator_addr = or("SIMULATOR_ADDR", "127.0.0.1:8081");
         let webhook_allow_private = match env.var("WEBHOOK_ALLOW_PRIVATE").as_deref() {
             None => demo,
             Some("true") | Some("1") => true,
@@ -142,7 +169,8 @@ impl Config {
             addr: or("GATEWAY_ADDR", "127.0.0.1:8080"),
             admin_token: secret("GATEWAY_ADMIN_TOKEN", &|| random_token("adm_"))?,
             vneid_jwt_key: secret("VNEID_JWT_KEY", &|| random_token(""))?,
-            simulator_addr: or("SIMULATOR_ADDR", "127.0.0.1:8081"),
+            napas_base_url: or("NAPAS_BASE_URL", &format!("http://{simulator_addr}/napas")),
+            simulator_addr,
             qr_bank_bin: plain("GATEWAY_QR_BANK_BIN", "970436")?,
             qr_account: plain("GATEWAY_QR_ACCOUNT", "0011001234567")?,
             providers: ProviderCredentials {
@@ -160,6 +188,9 @@ impl Config {
             },
             webhook_allow_private,
             db_pool_size,
+            rules,
+            session_ttl_seconds: number("SESSION_TTL_SECONDS", 900)?,
+            outside_timeout_ms: number("OUTSIDE_TIMEOUT_MS", 5_000)?,
         })
     }
 }

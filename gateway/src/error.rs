@@ -13,14 +13,46 @@ pub enum ApiError {
     InvalidRequest { message: String, details: Value },
     #[error("the id {id:?} is not a valid {kind} id")]
     InvalidId { kind: &'static str, id: String },
+    #[error("amount must be a whole number of dong from 1 to 10^15")]
+    InvalidAmount,
+    #[error("not a valid CCCD personal identification number: {0}")]
+    InvalidCccd(&'static str),
+    #[error("the Idempotency-Key header is required on this request")]
+    IdempotencyKeyRequired,
+    #[error("the Idempotency-Key header must be 1 to 255 printable ASCII characters")]
+    IdempotencyKeyInvalid,
     #[error("missing or invalid credentials")]
     Unauthenticated,
+    #[error("the VNeID assertion is invalid, expired or already used")]
+    InvalidAssertion,
     #[error("these credentials may not do this")]
     Forbidden,
+    #[error("moving money needs a level 2 VNeID account")]
+    VneidLevelInsufficient,
+    #[error("the step-up assertion does not confirm this payment: {0}")]
+    StepUpFailed(&'static str),
     #[error("no {0} with that id")]
     NotFound(&'static str),
+    #[error("no citizen with that CCCD number or phone")]
+    PayeeNotFound,
+    #[error("the bank has no such account")]
+    BankAccountNotFound,
     #[error("no route for this path")]
     RouteNotFound,
+    #[error("this Idempotency-Key was used with a different request")]
+    IdempotencyKeyReused,
+    #[error("a request with this Idempotency-Key is still in progress")]
+    IdempotencyKeyInProgress,
+    #[error("{message}")]
+    Conflict { code: &'static str, message: &'static str },
+    #[error("the wallet's available balance is too low")]
+    InsufficientFunds { payment_id: Option<String> },
+    #[error("this movement would take the month's wallet outflows above the cap")]
+    MonthlyLimitExceeded { cap: i64, used: i64 },
+    #[error("the bank account is not held by this citizen")]
+    BankAccountHolderMismatch,
+    #[error("{message}")]
+    BusinessRule { code: &'static str, message: &'static str },
     #[error("this path does not accept this method")]
     MethodNotAllowed,
     #[error("{0} is unavailable, try again later")]
@@ -54,19 +86,69 @@ impl ApiError {
         }
     }
 
+    /// Whether an idempotent request's response may be stored: those of requests that
+    /// passed authentication and input validation, business-rule failures included;
+    /// never input errors, bad credentials or an unavailable dependency, so the key can
+    /// be retried.
+    pub fn is_stored_for_idempotency(&self) -> bool {
+        let status = self.status_and_code().0.as_u16();
+        !matches!(status, 400 | 401 | 429 | 500..=599)
+    }
+
     /// The whole mapping from error to status and code, on one screen.
     pub fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             Self::InvalidRequest { .. } => (StatusCode::BAD_REQUEST, "invalid_request"),
             Self::InvalidId { .. } => (StatusCode::BAD_REQUEST, "invalid_id"),
+            Self::InvalidAmount => (StatusCode::BAD_REQUEST, "invalid_amount"),
+            Self::InvalidCccd(_) => (StatusCode::BAD_REQUEST, "invalid_cccd"),
+            Self::IdempotencyKeyRequired => (StatusCode::BAD_REQUEST, "idempotency_key_required"),
+            Self::IdempotencyKeyInvalid => (StatusCode::BAD_REQUEST, "idempotency_key_invalid"),
             Self::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            Self::InvalidAssertion => (StatusCode::UNAUTHORIZED, "invalid_assertion"),
             Self::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
+            Self::VneidLevelInsufficient => (StatusCode::FORBIDDEN, "vneid_level_insufficient"),
+            Self::StepUpFailed(_) => (StatusCode::FORBIDDEN, "step_up_failed"),
             Self::NotFound(kind) => (StatusCode::NOT_FOUND, not_found_code(kind)),
+            Self::PayeeNotFound => (StatusCode::NOT_FOUND, "payee_not_found"),
+            Self::BankAccountNotFound => (StatusCode::NOT_FOUND, "bank_account_not_found"),
             Self::RouteNotFound => (StatusCode::NOT_FOUND, "route_not_found"),
+            Self::IdempotencyKeyInProgress => (StatusCode::CONFLICT, "idempotency_key_in_progress"),
+            Self::Conflict { code, .. } => (StatusCode::CONFLICT, code),
+            Self::IdempotencyKeyReused => (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"),
+            Self::InsufficientFunds { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "insufficient_funds"),
+            Self::MonthlyLimitExceeded { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "monthly_limit_exceeded")
+            }
+            Self::BankAccountHolderMismatch => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "bank_account_holder_mismatch")
+            }
+            Self::BusinessRule { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "service_unavailable"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
         }
+    }
+
+    /// The status and JSON body of this error, as sent (and as stored for replay).
+    pub fn to_status_and_body(&self) -> (StatusCode, Value) {
+        let (status, code) = self.status_and_code();
+        let message = match self {
+            // The cause stays in the logs; the client gets no internals.
+            Self::Internal(cause) => {
+                tracing::error!(%cause, "internal error");
+                self.to_string()
+            }
+            _ => self.to_string(),
+        };
+        let body = ErrorBody {
+            error: ErrorObject {
+                code: code.to_string(),
+                message,
+                details: self.details(),
+            },
+        };
+        (status, serde_json::to_value(body).unwrap_or(Value::Null))
     }
 
     fn details(&self) -> Value {
@@ -74,10 +156,26 @@ impl ApiError {
             Self::InvalidRequest { details, .. } => details.clone(),
             Self::InvalidId { kind, .. } => json!({ "kind": kind }),
             Self::Unavailable(dependency) => json!({ "dependency": dependency }),
+            Self::InvalidCccd(reason) => json!({ "reason": reason }),
+            Self::StepUpFailed(reason) => json!({ "reason": reason }),
+            Self::InsufficientFunds { payment_id } => json!({ "payment_id": payment_id }),
+            Self::MonthlyLimitExceeded { cap, used } => json!({ "cap": cap, "used": used }),
             Self::NotFound(_)
+            | Self::InvalidAmount
+            | Self::IdempotencyKeyRequired
+            | Self::IdempotencyKeyInvalid
             | Self::Unauthenticated
+            | Self::InvalidAssertion
             | Self::Forbidden
+            | Self::VneidLevelInsufficient
+            | Self::PayeeNotFound
+            | Self::BankAccountNotFound
             | Self::RouteNotFound
+            | Self::IdempotencyKeyReused
+            | Self::IdempotencyKeyInProgress
+            | Self::Conflict { .. }
+            | Self::BankAccountHolderMismatch
+            | Self::BusinessRule { .. }
             | Self::MethodNotAllowed
             | Self::Internal(_) => json!({}),
         }
@@ -87,6 +185,8 @@ impl ApiError {
 fn not_found_code(kind: &str) -> &'static str {
     match kind {
         "account" => "account_not_found",
+        "payment" => "payment_not_found",
+        "bank link" => "bank_link_not_found",
         _ => "not_found",
     }
 }
@@ -97,22 +197,32 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let (status, code) = self.status_and_code();
-        let message = match self {
-            // The cause stays in the logs; the client gets no internals.
-            Self::Internal(cause) => {
-                tracing::error!(%cause, "internal error");
-                self.to_string()
-            }
-            _ => self.to_string(),
-        };
-        HttpResponse::build(status).json(ErrorBody {
-            error: ErrorObject {
-                code: code.to_string(),
-                message,
-                details: self.details(),
-            },
-        })
+        let (status, body) = self.to_status_and_body();
+        HttpResponse::build(status).json(body)
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Internal(format!("database: {e}"))
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for ApiError {
+    fn from(_: diesel::r2d2::PoolError) -> Self {
+        Self::Unavailable("database")
+    }
+}
+
+impl From<redis::RedisError> for ApiError {
+    fn from(_: redis::RedisError) -> Self {
+        Self::Unavailable("redis")
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        Self::Internal(e.to_string())
     }
 }
 

@@ -19,6 +19,15 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+        components.add_security_scheme(
+            "citizen",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A citizen's access token from POST /v1/sessions"))
+                    .build(),
+            ),
+        );
     }
 }
 
@@ -39,12 +48,23 @@ number and VNeID, on a double-entry ledger. Amounts are integers in dong. Errors
         routes::ledger::list_entries,
         routes::ledger::trial_balance,
         routes::ledger::verify,
+        routes::sessions::create_session,
+        routes::me::get_me,
+        routes::me::create_bank_link,
+        routes::me::create_topup,
+        routes::me::create_withdrawal,
+        routes::me::list_payments,
+        routes::payments::create_payment,
+        routes::payments::confirm_payment,
+        routes::payments::get_payment,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorObject)),
     modifiers(&BearerAuth),
     tags(
         (name = "operations", description = "Health, readiness and metrics"),
         (name = "ledger", description = "Accounts, entries and the journal's integrity"),
+        (name = "citizens", description = "VNeID sessions, the wallet, bank links, top-ups and withdrawals"),
+        (name = "payments", description = "Transfers and other payments, step-up confirmation"),
     )
 )]
 pub struct ApiDoc;

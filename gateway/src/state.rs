@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use adapters::bank::BankAdapter;
 use ledger::{PgLedger, TransferWriter};
 
 use crate::config::Config;
@@ -14,4 +15,5 @@ pub struct AppState {
     pub writer: TransferWriter,
     pub redis: redis::aio::ConnectionManager,
     pub metrics: Metrics,
+    pub bank: Arc<dyn BankAdapter>,
 }

@@ -1,7 +1,9 @@
 //! [`BillerAdapter`] over HTTP, speaking the [`super::wire`] format.
 
 use super::wire::{self, codes, ContributionRequest, InquiryRequest, PaymentRequest};
-use super::{vss_biller_code, BillStatement, BillerAdapter, BillerError, PaymentConfirmation};
+use super::{
+    vss_biller_code, BillStatement, BillerAdapter, BillerError, BillerUrls, PaymentConfirmation,
+};
 use crate::billing::{find_biller, Biller, BillerKind, InsuranceScheme};
 use crate::identity::Cccd;
 use async_trait::async_trait;
@@ -9,39 +11,6 @@ use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::time::Duration;
-
-/// Where each outside system lives, without trailing slashes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BillerUrls {
-    /// EVN (every power corporation).
-    pub evn: String,
-    /// The water companies.
-    pub water: String,
-    /// Vietnam Social Security.
-    pub vss: String,
-}
-
-impl BillerUrls {
-    /// The three systems under one root, as the simulators serve them:
-    /// `{root}/evn`, `{root}/water`, `{root}/vss`.
-    pub fn under(root: &str) -> Self {
-        let root = root.trim_end_matches('/');
-        BillerUrls {
-            evn: format!("{root}/evn"),
-            water: format!("{root}/water"),
-            vss: format!("{root}/vss"),
-        }
-    }
-
-    fn trimmed(self) -> Self {
-        let trim = |url: String| url.trim_end_matches('/').to_owned();
-        BillerUrls {
-            evn: trim(self.evn),
-            water: trim(self.water),
-            vss: trim(self.vss),
-        }
-    }
-}
 
 /// EVN, the water companies and VSS reached over HTTP (the simulators, or real
 /// systems speaking the same format). Routes each call by the biller's kind.
@@ -285,14 +254,6 @@ impl BillerAdapter for HttpBillerAdapter {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn urls_are_derived_from_one_root() {
-        let urls = BillerUrls::under("http://127.0.0.1:8081/");
-        assert_eq!(urls.evn, "http://127.0.0.1:8081/evn");
-        assert_eq!(urls.water, "http://127.0.0.1:8081/water");
-        assert_eq!(urls.vss, "http://127.0.0.1:8081/vss");
-    }
 
     #[tokio::test]
     async fn refuses_locally_what_no_biller_would_accept() {

@@ -36,6 +36,7 @@
 //! safe.
 
 mod http;
+mod urls;
 pub mod wire;
 
 use crate::billing::{BillQuote, BillerKind, BillingPeriod, InsuranceScheme};
@@ -44,7 +45,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use http::{BillerUrls, HttpBillerAdapter};
+pub use http::HttpBillerAdapter;
+pub use urls::BillerUrls;
 
 /// Whether a bill has been paid at the biller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -11,7 +11,10 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A client for provider calls. Redirects are not followed: a provider API never
 /// redirects, and following one would send the signed body elsewhere.
-pub(super) fn client(provider: Provider, timeout: Duration) -> Result<reqwest::Client, FundingError> {
+pub(super) fn client(
+    provider: Provider,
+    timeout: Duration,
+) -> Result<reqwest::Client, FundingError> {
     reqwest::Client::builder()
         .timeout(timeout)
         .redirect(reqwest::redirect::Policy::none())

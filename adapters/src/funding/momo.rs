@@ -4,8 +4,8 @@ use super::callback::{check_order, CallbackError, OrderLookup, VerifiedCallback}
 use super::http::{client, post_json, DEFAULT_TIMEOUT};
 use super::{validate, wire_amount, FundingError, FundingProvider, Provider, ProviderOrder};
 use super::{ProviderSecret, TopupOrder};
-use crate::providers::momo::{self, CreatePaymentRequest, CreatePaymentResponse, MomoIpn};
 use crate::providers::momo::RequestType;
+use crate::providers::momo::{self, CreatePaymentRequest, CreatePaymentResponse, MomoIpn};
 use async_trait::async_trait;
 use std::time::Duration;
 

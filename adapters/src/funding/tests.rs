@@ -92,8 +92,8 @@ fn orders_are_validated_before_signing() {
 
 #[test]
 fn momo_request_is_signed_with_our_reference() {
-    let funding = MomoFunding::with_default_timeout("http://sim/momo", MomoCredentials::sandbox())
-        .unwrap();
+    let funding =
+        MomoFunding::with_default_timeout("http://sim/momo", MomoCredentials::sandbox()).unwrap();
     let request = funding.create_request(&order()).unwrap();
     assert_eq!(request.order_id, "pay_123");
     assert_eq!(request.request_id, "pay_123");
@@ -110,8 +110,14 @@ fn zalopay_request_is_signed_with_key1_and_dated_in_gmt_plus_7() {
     let request = funding.create_request(&order()).unwrap();
     assert_eq!(request.app_trans_id, "240521_pay_123");
     assert_eq!(request.app_time, 1_716_247_800_000);
-    assert_eq!(request.embed_data, r#"{"redirecturl":"http://gw.example/return?p=pay_123"}"#);
-    assert_eq!(request.callback_url.as_deref(), Some("http://gw.example/v1/callbacks/x"));
+    assert_eq!(
+        request.embed_data,
+        r#"{"redirecturl":"http://gw.example/return?p=pay_123"}"#
+    );
+    assert_eq!(
+        request.callback_url.as_deref(),
+        Some("http://gw.example/v1/callbacks/x")
+    );
     assert!(request.verify(zalopay::SANDBOX_KEY1));
 }
 
@@ -141,8 +147,18 @@ fn signed_vnpay_ipn(amount: &str, response_code: &str, secret: &str) -> Vec<(Str
     for (k, v) in [
         ("vnp_Amount", amount),
         ("vnp_ResponseCode", response_code),
-        ("vnp_TransactionStatus", if response_code == "00" { "00" } else { "02" }),
-        ("vnp_TransactionNo", if response_code == "00" { "14422574" } else { "0" }),
+        (
+            "vnp_TransactionStatus",
+            if response_code == "00" { "00" } else { "02" },
+        ),
+        (
+            "vnp_TransactionNo",
+            if response_code == "00" {
+                "14422574"
+            } else {
+                "0"
+            },
+        ),
         ("vnp_TxnRef", "pay_123"),
         ("vnp_TmnCode", "DEMO0001"),
     ] {
@@ -185,7 +201,10 @@ fn vnpay_ipn_checks_in_vnpay_order() {
     let wrong = signed_vnpay_ipn("100", "00", DEMO_SECRET);
     assert_eq!(reply(wrong.clone(), OrderLookup::NotFound), Err("01"));
     assert_eq!(reply(wrong, done), Err("04"));
-    assert_eq!(reply(signed_vnpay_ipn("15000000", "00", DEMO_SECRET), done), Err("02"));
+    assert_eq!(
+        reply(signed_vnpay_ipn("15000000", "00", DEMO_SECRET), done),
+        Err("02")
+    );
 }
 
 fn momo_ipn(amount: u64, result_code: i32) -> momo_wire::MomoIpn {
@@ -223,7 +242,10 @@ fn momo_ipn_replies() {
     let mut forged = momo_ipn(150_000, 0);
     forged.amount = 1;
     assert_eq!(status(forged, FOUND), Err(401));
-    assert_eq!(status(momo_ipn(150_000, 0), OrderLookup::NotFound), Err(404));
+    assert_eq!(
+        status(momo_ipn(150_000, 0), OrderLookup::NotFound),
+        Err(404)
+    );
     assert_eq!(status(momo_ipn(1, 0), FOUND), Err(422));
     let done = OrderLookup::Found {
         amount: 150_000,
@@ -252,10 +274,16 @@ fn zalopay_callback_replies() {
     let key2 = zalopay::SANDBOX_KEY2;
     let paid = code(zalopay_wire::Callback::signed(data(150_000), key2), FOUND).unwrap();
     assert_eq!(paid.provider_reference, "240521_pay_123");
-    assert_eq!(paid.provider_transaction_id.as_deref(), Some("240521000000001"));
+    assert_eq!(
+        paid.provider_transaction_id.as_deref(),
+        Some("240521000000001")
+    );
     let forged = zalopay_wire::Callback::signed(data(150_000), zalopay::SANDBOX_KEY1);
     assert_eq!(code(forged, FOUND), Err(-1));
-    assert_eq!(code(zalopay_wire::Callback::signed(data(1), key2), FOUND), Err(-1));
+    assert_eq!(
+        code(zalopay_wire::Callback::signed(data(1), key2), FOUND),
+        Err(-1)
+    );
     let signed = zalopay_wire::Callback::signed(data(150_000), key2);
     assert_eq!(code(signed.clone(), OrderLookup::NotFound), Err(-1));
     let done = OrderLookup::Found {

@@ -37,7 +37,11 @@ pub struct ZaloPayCredentials {
 
 impl ZaloPayCredentials {
     /// Credentials from configuration.
-    pub fn new(app_id: u64, key1: impl Into<ProviderSecret>, key2: impl Into<ProviderSecret>) -> Self {
+    pub fn new(
+        app_id: u64,
+        key1: impl Into<ProviderSecret>,
+        key2: impl Into<ProviderSecret>,
+    ) -> Self {
         Self {
             app_id,
             key1: key1.into(),

@@ -11,6 +11,7 @@
 
 mod billers;
 pub mod napas;
+pub mod providers;
 mod reply;
 pub mod vneid;
 
@@ -38,6 +39,8 @@ const SHUTDOWN_TIMEOUT_SECONDS: u64 = 1;
 pub struct SimulatorConfig {
     /// The HS256 key VNeID assertions are signed with (the gateway's `VNEID_JWT_KEY`).
     pub vneid_key: Vec<u8>,
+    /// VNPay, MoMo and ZaloPay credentials and the gateway's callback base URL.
+    pub providers: providers::ProviderSimConfig,
 }
 
 impl SimulatorConfig {
@@ -45,6 +48,7 @@ impl SimulatorConfig {
     pub fn new(vneid_key: impl Into<Vec<u8>>) -> Self {
         SimulatorConfig {
             vneid_key: vneid_key.into(),
+            providers: providers::ProviderSimConfig::default(),
         }
     }
 }
@@ -64,6 +68,7 @@ pub struct Simulators {
     vneid: web::Data<vneid::VneidState>,
     napas: web::Data<napas::NapasState>,
     billers: billers::BillerSimulators,
+    providers: providers::ProviderSimulators,
 }
 
 impl Simulators {
@@ -73,6 +78,7 @@ impl Simulators {
             vneid: web::Data::new(vneid::VneidState::new(config.vneid_key)),
             napas: web::Data::new(napas::NapasState::default()),
             billers: billers::BillerSimulators::new(),
+            providers: providers::ProviderSimulators::new(&config.providers),
         }
     }
 
@@ -84,6 +90,8 @@ impl Simulators {
             .service(web::scope("/napas").configure(|c| napas::configure(c, napas_state)));
         // `/evn`, `/water` and `/vss`.
         self.billers.configure(cfg);
+        // `/vnpay`, `/momo` and `/zalopay`.
+        self.providers.configure(cfg);
     }
 
     /// Serves the simulators on `addr` (port 0 picks a free port) in a background task

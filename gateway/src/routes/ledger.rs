@@ -89,7 +89,7 @@ pub async fn get_account(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = ids::decode("account", ids::ACCOUNT, &path)?;
-    require_operator(&req, &state)?;
+    require_operator(&req, &state).await?;
     let account = find_account(&state, id).await?;
     Ok(HttpResponse::Ok().json(account_view(&account)))
 }
@@ -163,7 +163,7 @@ pub async fn list_entries(
         .as_deref()
         .map(|c| ids::decode("transfer", ids::TRANSFER, c))
         .transpose()?;
-    require_operator(&req, &state)?;
+    require_operator(&req, &state).await?;
     find_account(&state, id).await?;
 
     let ledger = state.ledger.clone();
@@ -232,7 +232,7 @@ pub async fn trial_balance(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    require_operator(&req, &state)?;
+    require_operator(&req, &state).await?;
     let ledger = state.ledger.clone();
     let totals = web::block(move || ledger.totals())
         .await
@@ -281,7 +281,7 @@ pub async fn verify(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    require_operator(&req, &state)?;
+    require_operator(&req, &state).await?;
     let ledger = state.ledger.clone();
     let report = web::block(move || ledger.verify())
         .await

@@ -1,11 +1,13 @@
 //! The EVN simulator: residential electricity bills of every power corporation,
 //! priced by the EVN tariff in force for the period. All paths are under `/evn`.
 
-use super::bad_request;
 use super::book::NewBill;
 use super::utility::{self, check_consumption, check_name, pricing_error, UtilityState};
+use super::{bad_request, Refusal};
 use crate::biller::{BillDetails, MeterUnit};
-use crate::billing::{evn_corporation, price_electricity, BillerKind, BillingPeriod, TariffTable};
+use crate::billing::{
+    evn_corporation, price_electricity, BillerKind, BillingPeriod, PeriodError, TariffTable,
+};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
@@ -18,27 +20,22 @@ struct CreateBill {
     kwh: u32,
 }
 
-async fn create_bill(state: web::Data<UtilityState>, body: web::Json<CreateBill>) -> HttpResponse {
+async fn create_bill(
+    state: web::Data<UtilityState>,
+    body: web::Json<CreateBill>,
+) -> Result<HttpResponse, Refusal> {
     let body = body.into_inner();
     // The corporation, and so the biller, is read from the code's prefix.
-    let corporation = match evn_corporation(&body.customer_code) {
-        Ok(corporation) => corporation,
-        Err(err) => return bad_request(err.code(), err.to_string()),
-    };
-    if let Err(response) = check_name(&body.customer_name) {
-        return response;
-    }
-    let period: BillingPeriod = match body.period.parse() {
-        Ok(period) => period,
-        Err(err) => return bad_request(err.code(), err.to_string()),
-    };
-    if let Err(response) = check_consumption(body.kwh, "kwh") {
-        return response;
-    }
-    let pricing = match price_electricity(body.kwh, period, TariffTable::vietnam()) {
-        Ok(quote) => quote,
-        Err(err) => return pricing_error(err),
-    };
+    let corporation = evn_corporation(&body.customer_code)
+        .map_err(|err| bad_request(err.code(), err.to_string()))?;
+    check_name(&body.customer_name)?;
+    let period: BillingPeriod = body
+        .period
+        .parse()
+        .map_err(|err: PeriodError| bad_request(err.code(), err.to_string()))?;
+    check_consumption(body.kwh, "kwh")?;
+    let pricing =
+        price_electricity(body.kwh, period, TariffTable::vietnam()).map_err(pricing_error)?;
     let bill = NewBill {
         biller_code: corporation.code().to_owned(),
         customer_code: body.customer_code,

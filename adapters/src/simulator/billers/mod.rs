@@ -41,7 +41,8 @@ use super::napas::{FaultMode, Faults};
 use super::reply;
 use crate::biller::wire::codes;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpResponse, ResponseError};
+use std::fmt;
 use std::sync::{Mutex, PoisonError};
 
 /// The state of the three biller simulators, one per [`super::Simulators`].
@@ -87,11 +88,11 @@ impl FaultSwitch {
         *self.0.lock().unwrap_or_else(PoisonError::into_inner) = faults;
     }
 
-    /// The faults for a wire call, or the 503 answer when the system is down.
-    fn for_wire_call(&self) -> Result<Faults, HttpResponse> {
+    /// The faults for a wire call, or the 503 refusal when the system is down.
+    fn for_wire_call(&self) -> Result<Faults, Refusal> {
         let faults = self.get();
         if faults.mode == FaultMode::Unavailable {
-            return Err(reply::error(
+            return Err(Refusal::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 codes::UNAVAILABLE,
                 "the biller is not answering",
@@ -123,7 +124,42 @@ fn configure_faults<S: HasFaults>(cfg: &mut web::ServiceConfig) {
         .route("/faults", web::get().to(get_faults::<S>));
 }
 
-/// An answer for invalid input.
-fn bad_request(code: &str, message: impl Into<String>) -> HttpResponse {
-    reply::error(StatusCode::BAD_REQUEST, code, message)
+/// A refused request, answered `{"error": {"code", "message"}}` by actix at the
+/// handler's edge, so checks can use `?` (an `HttpResponse` is too big for an `Err`).
+#[derive(Debug)]
+pub(crate) struct Refusal {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl Refusal {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Refusal {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl ResponseError for Refusal {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        reply::error(self.status, self.code, self.message.as_str())
+    }
+}
+
+/// A refusal of invalid input.
+fn bad_request(code: &'static str, message: impl Into<String>) -> Refusal {
+    Refusal::new(StatusCode::BAD_REQUEST, code, message)
 }

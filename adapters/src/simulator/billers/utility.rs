@@ -2,7 +2,7 @@
 //! payment) and the bill read-back of the control API.
 
 use super::book::{BillBook, BillView, BookError, NewBill};
-use super::{bad_request, configure_faults, FaultSwitch, HasFaults};
+use super::{bad_request, configure_faults, FaultSwitch, HasFaults, Refusal};
 use crate::biller::wire::{self, codes, InquiryRequest, PaymentRequest};
 use crate::billing::{evn_corporation, find_biller, Biller, BillerKind, PricingError};
 use crate::simulator::reply;
@@ -39,7 +39,7 @@ impl System {
     }
 
     /// The biller `biller_code` if this system serves it.
-    pub(super) fn biller(self, biller_code: &str) -> Result<&'static Biller, HttpResponse> {
+    pub(super) fn biller(self, biller_code: &str) -> Result<&'static Biller, Refusal> {
         find_biller(biller_code)
             .filter(|biller| biller.kind == self.kind())
             .ok_or_else(|| bad_request(codes::UNKNOWN_BILLER, "this system serves no such biller"))
@@ -50,7 +50,7 @@ impl System {
         self,
         biller_code: &str,
         customer_code: &str,
-    ) -> Result<&'static Biller, HttpResponse> {
+    ) -> Result<&'static Biller, Refusal> {
         let biller = self.biller(biller_code)?;
         let accepted = match self {
             System::Evn => evn_corporation(customer_code)
@@ -102,8 +102,8 @@ impl HasFaults for UtilityState {
     }
 }
 
-/// The answer for a refusal of the books.
-fn book_error(err: BookError) -> HttpResponse {
+/// The refusal for a refusal of the books.
+fn book_error(err: BookError) -> Refusal {
     let (status, code, message) = match err {
         BookError::CustomerNotFound => (
             StatusCode::NOT_FOUND,
@@ -132,22 +132,22 @@ fn book_error(err: BookError) -> HttpResponse {
             "the reference was already used for a different payment",
         ),
     };
-    reply::error(status, code, message)
+    Refusal::new(status, code, message)
 }
 
-/// The answer for a bill that could not be priced.
-pub(super) fn pricing_error(err: PricingError) -> HttpResponse {
+/// The refusal of a bill that could not be priced.
+pub(super) fn pricing_error(err: PricingError) -> Refusal {
     let status = match err {
         PricingError::InvalidPersons => StatusCode::BAD_REQUEST,
         PricingError::TariffNotFound { .. }
         | PricingError::BillerKindMismatch { .. }
         | PricingError::AmountOutOfRange => StatusCode::UNPROCESSABLE_ENTITY,
     };
-    reply::error(status, err.code(), err.to_string())
+    Refusal::new(status, err.code(), err.to_string())
 }
 
 /// Checks a customer name given to the control API.
-pub(super) fn check_name(name: &str) -> Result<(), HttpResponse> {
+pub(super) fn check_name(name: &str) -> Result<(), Refusal> {
     let chars = name.trim().chars().count();
     if chars == 0 || chars > MAX_NAME_CHARS {
         return Err(bad_request(
@@ -159,7 +159,7 @@ pub(super) fn check_name(name: &str) -> Result<(), HttpResponse> {
 }
 
 /// Checks a metered consumption: a month with none has no bill.
-pub(super) fn check_consumption(quantity: u32, field: &str) -> Result<(), HttpResponse> {
+pub(super) fn check_consumption(quantity: u32, field: &str) -> Result<(), Refusal> {
     if quantity == 0 {
         return Err(bad_request(
             "invalid_consumption",
@@ -170,74 +170,60 @@ pub(super) fn check_consumption(quantity: u32, field: &str) -> Result<(), HttpRe
 }
 
 /// Issues a priced bill and answers 201 with it.
-pub(super) fn issue(state: &UtilityState, bill: NewBill) -> HttpResponse {
-    match state.book().issue(bill) {
-        Ok(view) => HttpResponse::Created().json(view),
-        Err(err) => book_error(err),
-    }
+pub(super) fn issue(state: &UtilityState, bill: NewBill) -> Result<HttpResponse, Refusal> {
+    let view = state.book().issue(bill).map_err(book_error)?;
+    Ok(HttpResponse::Created().json(view))
 }
 
-async fn inquiry(state: web::Data<UtilityState>, body: web::Json<InquiryRequest>) -> HttpResponse {
-    if let Err(response) = state
+async fn inquiry(
+    state: web::Data<UtilityState>,
+    body: web::Json<InquiryRequest>,
+) -> Result<HttpResponse, Refusal> {
+    state
         .system
-        .customer_of(&body.biller_code, &body.customer_code)
-    {
-        return response;
-    }
-    let faults = match state.faults.for_wire_call() {
-        Ok(faults) => faults,
-        Err(response) => return response,
-    };
+        .customer_of(&body.biller_code, &body.customer_code)?;
+    let faults = state.faults.for_wire_call()?;
     let result = state.book().latest(&body.biller_code, &body.customer_code);
     tokio::time::sleep(faults.delay()).await;
-    match result {
-        Ok(statement) => HttpResponse::Ok().json(statement),
-        Err(err) => book_error(err),
-    }
+    Ok(HttpResponse::Ok().json(result.map_err(book_error)?))
 }
 
-async fn pay(state: web::Data<UtilityState>, body: web::Json<PaymentRequest>) -> HttpResponse {
+async fn pay(
+    state: web::Data<UtilityState>,
+    body: web::Json<PaymentRequest>,
+) -> Result<HttpResponse, Refusal> {
     if !wire::is_valid_amount(body.amount) {
-        return bad_request(
+        return Err(bad_request(
             codes::INVALID_AMOUNT,
             "amount must be a whole number of dong from 1 to 10^15",
-        );
+        ));
     }
     if !wire::is_valid_reference(&body.reference) {
-        return bad_request(
+        return Err(bad_request(
             codes::INVALID_REFERENCE,
             "reference must be 1 to 64 printable ASCII characters",
-        );
+        ));
     }
-    if let Err(response) = state.system.biller(&body.biller_code) {
-        return response;
-    }
-    let faults = match state.faults.for_wire_call() {
-        Ok(faults) => faults,
-        Err(response) => return response,
-    };
+    state.system.biller(&body.biller_code)?;
+    let faults = state.faults.for_wire_call()?;
     // Recorded before the delay: in timeout mode the bill is cleared although the
     // caller never hears so, which is exactly what its retry must cope with.
     let result = state.book().pay(&body, Utc::now());
     tokio::time::sleep(faults.delay()).await;
-    match result {
-        Ok((answer, replayed)) => {
-            let mut response = HttpResponse::Ok();
-            if replayed {
-                response.insert_header((wire::REPLAYED_HEADER, "true"));
-            }
-            response.json(answer)
-        }
-        Err(err) => book_error(err),
+    let (answer, replayed) = result.map_err(book_error)?;
+    let mut response = HttpResponse::Ok();
+    if replayed {
+        response.insert_header((wire::REPLAYED_HEADER, "true"));
     }
+    Ok(response.json(answer))
 }
 
-async fn get_bill(state: web::Data<UtilityState>, path: web::Path<String>) -> HttpResponse {
-    let result: Result<BillView, BookError> = state.book().view(&path);
-    match result {
-        Ok(view) => HttpResponse::Ok().json(view),
-        Err(err) => book_error(err),
-    }
+async fn get_bill(
+    state: web::Data<UtilityState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Refusal> {
+    let view: BillView = state.book().view(&path).map_err(book_error)?;
+    Ok(HttpResponse::Ok().json(view))
 }
 
 /// Mounts the routes both utilities share; each adds its own `POST /bills`.

@@ -4,7 +4,7 @@
 //! The full number is only a map key and a comparison here; every answer masks it and
 //! nothing is logged.
 
-use super::{bad_request, configure_faults, FaultSwitch, HasFaults};
+use super::{bad_request, configure_faults, FaultSwitch, HasFaults, Refusal};
 use crate::biller::vss_biller_code;
 use crate::biller::wire::{self, codes, ContributionRequest, ContributionResponse};
 use crate::billing::insurance::ALLOWED_MONTHS;
@@ -116,7 +116,7 @@ struct ContributionList {
     has_more: bool,
 }
 
-fn invalid_cccd(err: &crate::identity::CccdError) -> HttpResponse {
+fn invalid_cccd(err: crate::identity::CccdError) -> Refusal {
     // The error carries no part of the number, so its message is safe to return.
     bad_request(codes::INVALID_CCCD, err.to_string())
 }
@@ -124,59 +124,54 @@ fn invalid_cccd(err: &crate::identity::CccdError) -> HttpResponse {
 async fn contribute(
     state: web::Data<VssState>,
     body: web::Json<ContributionRequest>,
-) -> HttpResponse {
+) -> Result<HttpResponse, Refusal> {
     if !wire::is_valid_amount(body.amount) {
-        return bad_request(
+        return Err(bad_request(
             codes::INVALID_AMOUNT,
             "amount must be a whole number of dong from 1 to 10^15",
-        );
+        ));
     }
     if !wire::is_valid_reference(&body.reference) {
-        return bad_request(
+        return Err(bad_request(
             codes::INVALID_REFERENCE,
             "reference must be 1 to 64 printable ASCII characters",
-        );
+        ));
     }
     if !ALLOWED_MONTHS.contains(&body.months) {
-        return bad_request(codes::INVALID_MONTHS, "months must be 1, 3, 6 or 12");
+        return Err(bad_request(
+            codes::INVALID_MONTHS,
+            "months must be 1, 3, 6 or 12",
+        ));
     }
-    let insured = match Cccd::parse(&body.insured_cccd) {
-        Ok(cccd) => cccd,
-        Err(err) => return invalid_cccd(&err),
-    };
-    let faults = match state.faults.for_wire_call() {
-        Ok(faults) => faults,
-        Err(response) => return response,
-    };
+    let insured = Cccd::parse(&body.insured_cccd).map_err(invalid_cccd)?;
+    let faults = state.faults.for_wire_call()?;
     // Recorded before the delay, as the utilities do (see the module doc of `super`).
     let result = state.book().record(&body, &insured, Utc::now());
     tokio::time::sleep(faults.delay()).await;
-    match result {
-        Ok((answer, replayed)) => {
-            let mut response = HttpResponse::Ok();
-            if replayed {
-                response.insert_header((wire::REPLAYED_HEADER, "true"));
-            }
-            response.json(answer)
-        }
-        Err(ContributionError::ReferenceConflict) => reply::error(
+    let (answer, replayed) = result.map_err(|ContributionError::ReferenceConflict| {
+        Refusal::new(
             StatusCode::CONFLICT,
             codes::REFERENCE_CONFLICT,
             "the reference was already used for a different contribution",
-        ),
+        )
+    })?;
+    let mut response = HttpResponse::Ok();
+    if replayed {
+        response.insert_header((wire::REPLAYED_HEADER, "true"));
     }
+    Ok(response.json(answer))
 }
 
-async fn list(state: web::Data<VssState>, path: web::Path<String>) -> HttpResponse {
-    let insured = match Cccd::parse(&path) {
-        Ok(cccd) => cccd,
-        Err(err) => return invalid_cccd(&err),
-    };
+async fn list(
+    state: web::Data<VssState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Refusal> {
+    let insured = Cccd::parse(&path).map_err(invalid_cccd)?;
     let data = state.book().of(&insured);
-    HttpResponse::Ok().json(ContributionList {
+    Ok(HttpResponse::Ok().json(ContributionList {
         data,
         has_more: false,
-    })
+    }))
 }
 
 /// Mounts the VSS routes; the caller puts them under `/vss`.

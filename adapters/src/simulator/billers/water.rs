@@ -1,12 +1,12 @@
 //! The water simulator: domestic water bills of HAWACO and SAWACO, priced by each
 //! company's tariff in force for the period. All paths are under `/water`.
 
-use super::bad_request;
 use super::book::NewBill;
 use super::utility::{self, check_consumption, check_name, pricing_error, UtilityState};
+use super::{bad_request, Refusal};
 use crate::biller::wire::codes;
 use crate::biller::{BillDetails, MeterUnit};
-use crate::billing::{price_water, BillerKind, BillingPeriod, TariffTable};
+use crate::billing::{price_water, BillerKind, BillingPeriod, PeriodError, TariffTable};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
@@ -22,34 +22,28 @@ struct CreateBill {
     persons: Option<u32>,
 }
 
-async fn create_bill(state: web::Data<UtilityState>, body: web::Json<CreateBill>) -> HttpResponse {
+async fn create_bill(
+    state: web::Data<UtilityState>,
+    body: web::Json<CreateBill>,
+) -> Result<HttpResponse, Refusal> {
     let body = body.into_inner();
-    let biller = match state.system().biller(&body.biller_code) {
-        Ok(biller) => biller,
-        Err(response) => return response,
-    };
+    let biller = state.system().biller(&body.biller_code)?;
     if !biller.accepts(&body.customer_code) {
-        return bad_request(
+        return Err(bad_request(
             codes::INVALID_CUSTOMER_CODE,
             format!("customer_code must match {}", biller.customer_code_pattern),
-        );
+        ));
     }
-    if let Err(response) = check_name(&body.customer_name) {
-        return response;
-    }
-    let period: BillingPeriod = match body.period.parse() {
-        Ok(period) => period,
-        Err(err) => return bad_request(err.code(), err.to_string()),
-    };
-    if let Err(response) = check_consumption(body.m3, "m3") {
-        return response;
-    }
+    check_name(&body.customer_name)?;
+    let period: BillingPeriod = body
+        .period
+        .parse()
+        .map_err(|err: PeriodError| bad_request(err.code(), err.to_string()))?;
+    check_consumption(body.m3, "m3")?;
     // The pricing's own default for callers without a count.
     let persons = body.persons.unwrap_or(1);
-    let pricing = match price_water(biller, body.m3, persons, period, TariffTable::vietnam()) {
-        Ok(quote) => quote,
-        Err(err) => return pricing_error(err),
-    };
+    let pricing = price_water(biller, body.m3, persons, period, TariffTable::vietnam())
+        .map_err(pricing_error)?;
     let bill = NewBill {
         biller_code: biller.code.to_owned(),
         customer_code: body.customer_code,

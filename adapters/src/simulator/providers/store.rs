@@ -101,6 +101,8 @@ impl<W: Wallet> WalletState<W> {
             .pool_max_idle_per_host(0)
             .redirect(reqwest::redirect::Policy::none())
             .build()
+            // Building only fails when a TLS backend cannot load, and this crate
+            // enables none; the default client is then the same minus the settings.
             .unwrap_or_default();
         WalletState {
             wallet,

@@ -1,0 +1,210 @@
+//! The control API every simulated provider shares, under `/{provider}/orders`:
+//! read an order, pay or cancel it (the provider then calls the merchant back), and
+//! send a forged or replayed callback once, answering with the merchant's reply.
+
+use super::delivery::{send_once, spawn_delivery, Callback, DeliveryLog};
+use super::store::{OrderStatus, Outcome, Wallet, WalletState};
+use crate::funding::MAX_AMOUNT;
+use crate::simulator::reply;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Mounts the control routes on a provider's scope.
+pub(crate) fn routes<W: Wallet>(cfg: &mut web::ServiceConfig) {
+    cfg.route("/orders/{reference}", web::get().to(get_order::<W>))
+        .route("/orders/{reference}/pay", web::post().to(pay::<W>))
+        .route("/orders/{reference}/cancel", web::post().to(cancel::<W>))
+        .route("/orders/{reference}/forge", web::post().to(forge::<W>))
+        .route("/orders/{reference}/replay", web::post().to(replay::<W>));
+}
+
+/// Body of `POST .../forge`; both fields optional, the body too.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ForgeRequest {
+    /// The amount to report, in dong (default: the order's).
+    #[serde(default)]
+    amount: Option<i64>,
+    /// Sign with a key that is not the merchant's.
+    #[serde(default)]
+    bad_signature: bool,
+}
+
+/// The merchant's answer to a forged or replayed callback.
+#[derive(Debug, Serialize)]
+struct MerchantAnswer {
+    status: u16,
+    /// The reply as JSON when it is JSON, else as text.
+    body: Value,
+    acknowledged: bool,
+}
+
+fn not_found() -> HttpResponse {
+    reply::error(
+        StatusCode::NOT_FOUND,
+        "order_not_found",
+        "no order with that reference",
+    )
+}
+
+async fn get_order<W: Wallet>(
+    state: web::Data<WalletState<W>>,
+    reference: web::Path<String>,
+) -> HttpResponse {
+    match state.view(&reference) {
+        Some(view) => HttpResponse::Ok().json(view),
+        None => not_found(),
+    }
+}
+
+async fn pay<W: Wallet>(
+    state: web::Data<WalletState<W>>,
+    reference: web::Path<String>,
+) -> HttpResponse {
+    finish(state, reference.into_inner(), true)
+}
+
+async fn cancel<W: Wallet>(
+    state: web::Data<WalletState<W>>,
+    reference: web::Path<String>,
+) -> HttpResponse {
+    finish(state, reference.into_inner(), false)
+}
+
+/// Pays or cancels a pending order and starts its callback.
+fn finish<W: Wallet>(
+    state: web::Data<WalletState<W>>,
+    reference: String,
+    paid: bool,
+) -> HttpResponse {
+    let now = Utc::now();
+    let callback = {
+        let mut orders = state.orders();
+        let Some(entry) = orders.get_mut(&reference) else {
+            return not_found();
+        };
+        if entry.status != OrderStatus::Pending {
+            return reply::error(
+                StatusCode::CONFLICT,
+                "order_not_pending",
+                format!("the order is already {:?}", entry.status).to_lowercase(),
+            );
+        }
+        let transaction_id = paid.then(|| state.next_transaction_id(now));
+        let outcome = Outcome {
+            paid,
+            transaction_id: transaction_id.unwrap_or(0),
+            amount: W::amount(&entry.order),
+            bad_signature: false,
+            at: now,
+        };
+        let callback = state.wallet.callback(&entry.order, &outcome);
+        entry.status = if paid {
+            OrderStatus::Paid
+        } else {
+            OrderStatus::Cancelled
+        };
+        entry.transaction_id = transaction_id;
+        entry.delivery = callback.as_ref().map(|_| DeliveryLog::default());
+        entry.last_callback.clone_from(&callback);
+        callback
+    };
+    if let Some(callback) = callback {
+        spawn_delivery(state.clone(), reference.clone(), callback);
+    }
+    match state.view(&reference) {
+        Some(view) => HttpResponse::Ok().json(view),
+        None => not_found(),
+    }
+}
+
+async fn forge<W: Wallet>(
+    state: web::Data<WalletState<W>>,
+    reference: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let request: ForgeRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        ForgeRequest::default()
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(request) => request,
+            Err(err) => {
+                return reply::error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request",
+                    format!("the body is not the expected JSON: {err}"),
+                )
+            }
+        }
+    };
+    if let Some(amount) = request.amount {
+        if !(0..=MAX_AMOUNT).contains(&amount) {
+            return reply::error(
+                StatusCode::BAD_REQUEST,
+                "invalid_amount",
+                "amount must be 0 to 10^15 dong",
+            );
+        }
+    }
+    let now = Utc::now();
+    let callback = {
+        let orders = state.orders();
+        let Some(entry) = orders.get(reference.as_str()) else {
+            return not_found();
+        };
+        let outcome = Outcome {
+            paid: true,
+            transaction_id: entry
+                .transaction_id
+                .unwrap_or_else(|| state.next_transaction_id(now)),
+            amount: request.amount.unwrap_or_else(|| W::amount(&entry.order)),
+            bad_signature: request.bad_signature,
+            at: now,
+        };
+        state.wallet.callback(&entry.order, &outcome)
+    };
+    match callback {
+        Some(callback) => send_and_report::<W>(&state, &callback).await,
+        None => no_callback(),
+    }
+}
+
+async fn replay<W: Wallet>(
+    state: web::Data<WalletState<W>>,
+    reference: web::Path<String>,
+) -> HttpResponse {
+    let callback = {
+        let orders = state.orders();
+        let Some(entry) = orders.get(reference.as_str()) else {
+            return not_found();
+        };
+        entry.last_callback.clone()
+    };
+    match callback {
+        Some(callback) => send_and_report::<W>(&state, &callback).await,
+        None => no_callback(),
+    }
+}
+
+fn no_callback() -> HttpResponse {
+    reply::error(
+        StatusCode::CONFLICT,
+        "no_callback",
+        "no callback was sent for this order",
+    )
+}
+
+/// Sends once, no retry, and answers with what the merchant replied.
+async fn send_and_report<W: Wallet>(state: &WalletState<W>, callback: &Callback) -> HttpResponse {
+    match send_once(&state.client, callback).await {
+        Ok((status, body)) => HttpResponse::Ok().json(MerchantAnswer {
+            status,
+            acknowledged: W::acknowledged(status, &body),
+            body: serde_json::from_str(&body).unwrap_or(Value::String(body)),
+        }),
+        Err(reason) => reply::error(StatusCode::BAD_GATEWAY, "callback_failed", reason),
+    }
+}

@@ -1,0 +1,5 @@
+//! Citizens: identities keyed by CCCD, their VNeID sessions and bank links.
+
+pub mod bank_links;
+pub mod identity;
+pub mod sessions;

@@ -1,0 +1,250 @@
+//! `POST /v1/payments`, step-up confirmation, and reading one payment.
+
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use adapters::identity::Cccd;
+use adapters::vneid::AuthMethod;
+use chrono::Utc;
+use serde_json::{json, Map, Value};
+use utoipa::ToSchema;
+
+use crate::citizens::identity::{self, IdentityRow};
+use crate::citizens::sessions;
+use crate::db;
+use crate::error::{ApiError, ErrorBody};
+use crate::idempotency;
+use crate::payments::create::{confirm_and_run, create_and_run, respond, NewMovement};
+use crate::payments::model::{PaymentKind, PaymentView};
+use crate::payments::store;
+use crate::routes::citizen::{caller, require_level_2};
+use crate::routes::input;
+use crate::state::AppState;
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct PaymentRequest {
+    /// `transfer` (bill, insurance and merchant payments are documented in the API
+    /// contract and not available yet).
+    #[schema(example = "transfer")]
+    pub r#type: String,
+    pub amount: i64,
+    /// `{"cccd"}`, `{"phone"}` or `{"bank_bin", "account_number"}`.
+    #[schema(value_type = Object)]
+    pub payee: Value,
+    pub note: Option<String>,
+}
+
+/// Whom a transfer goes to, as given.
+enum Payee {
+    Cccd(Cccd),
+    Phone(String),
+    Bank { bin: String, account: String },
+}
+
+fn parse_payee(map: &Map<String, Value>) -> Result<Payee, ApiError> {
+    let payee = input::nested(map, "payee")?;
+    let has = |k: &str| payee.contains_key(k);
+    match (has("cccd"), has("phone"), has("bank_bin") || has("account_number")) {
+        (true, false, false) => {
+            let raw = input::string(payee, "cccd", 12)?;
+            Cccd::parse(&raw)
+                .map(Payee::Cccd)
+                .map_err(|e| ApiError::InvalidCccd(e.reason()))
+        }
+        (false, true, false) => {
+            let phone = input::string(payee, "phone", 15)?;
+            if !phone.bytes().all(|b| b.is_ascii_digit() || b == b'+') || phone.len() < 9 {
+                return Err(ApiError::invalid("payee.phone is not a phone number", json!({ "param": "payee.phone" })));
+            }
+            Ok(Payee::Phone(phone))
+        }
+        (false, false, true) => {
+            let bin = input::string(payee, "bank_bin", 6)?;
+            let account = input::string(payee, "account_number", 19)?;
+            if adapters::bank::bank_name(&bin).is_none() {
+                return Err(ApiError::invalid("payee.bank_bin is not a known NAPAS bank", json!({ "param": "payee.bank_bin" })));
+            }
+            if !(6..=19).contains(&account.len()) || !account.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(ApiError::invalid(
+                    "payee.account_number must be 6 to 19 digits",
+                    json!({ "param": "payee.account_number" }),
+                ));
+            }
+            Ok(Payee::Bank { bin, account })
+        }
+        _ => Err(ApiError::invalid(
+            "payee must hold exactly one of cccd, phone, or bank_bin with account_number",
+            json!({ "param": "payee" }),
+        )),
+    }
+}
+
+async fn find_payee(state: &AppState, payee: &Payee) -> Result<Option<IdentityRow>, ApiError> {
+    match payee {
+        Payee::Cccd(cccd) => {
+            let number = cccd.expose().to_string();
+            db::run(state, move |conn| identity::find_by_cccd(conn, &number)).await
+        }
+        Payee::Phone(phone) => {
+            let phone = phone.clone();
+            db::run(state, move |conn| identity::find_by_phone(conn, &phone)).await
+        }
+        Payee::Bank { .. } => Ok(None),
+    }
+}
+
+/// Creates a payment. Transfers go to another citizen (by CCCD or phone, one ledger
+/// transfer) or to any bank account (a hold, the bank credit, then post or void).
+#[utoipa::path(post, path = "/v1/payments", tag = "payments",
+    request_body = PaymentRequest,
+    params(("Idempotency-Key" = String, Header, description = "1 to 255 printable ASCII characters")),
+    responses(
+        (status = 201, description = "The payment: `succeeded`, `pending`, `failed` (with the bank's code) or `requires_step_up`", body = PaymentView),
+        (status = 400, description = "`invalid_request`, `invalid_amount`, `invalid_cccd`, `idempotency_key_*`", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "`vneid_level_insufficient`", body = ErrorBody),
+        (status = 404, description = "`payee_not_found`", body = ErrorBody),
+        (status = 409, description = "`idempotency_key_in_progress`", body = ErrorBody),
+        (status = 422, description = "`insufficient_funds`, `monthly_limit_exceeded`, `payee_is_payer`, `idempotency_key_reused`", body = ErrorBody)),
+    security(("citizen" = [])))]
+#[post("/v1/payments")]
+pub async fn create_payment(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    let (value, map) = input::object(&body)?;
+    let kind = input::string(&map, "type", 16)?;
+    match PaymentKind::parse(&kind) {
+        Some(PaymentKind::Transfer) => {}
+        Some(PaymentKind::Bill | PaymentKind::Insurance | PaymentKind::Merchant) => {
+            return Err(ApiError::invalid(
+                format!("payments of type {kind} are not available yet"),
+                json!({ "param": "type" }),
+            ))
+        }
+        _ => return Err(ApiError::invalid("type must be transfer, bill, insurance or merchant", json!({ "param": "type" }))),
+    }
+    let amount = input::amount(&map)?;
+    let payee = parse_payee(&map)?;
+    let note = input::optional_string(&map, "note", 140)?;
+    let key = idempotency::key_from(&req)?;
+    let me = caller(&req, &state).await?;
+    let scope = crate::auth::Principal::Citizen { identity_id: me.id.clone() }.scope();
+    let st = state.clone();
+    let work_key = key.clone();
+    idempotency::run_once(&state, &scope, &key, &value, || async move {
+        let key = work_key;
+        require_level_2(&me)?;
+        let payee_identity = find_payee(&st, &payee).await?;
+        let (payee_identity_id, payee_bank_bin, payee_account) = match (&payee, payee_identity) {
+            (Payee::Bank { bin, account }, _) => (None, Some(bin.clone()), Some(account.clone())),
+            (_, Some(found)) if found.id == me.id => {
+                return Err(ApiError::BusinessRule {
+                    code: "payee_is_payer",
+                    message: "a citizen cannot transfer to their own wallet",
+                })
+            }
+            (_, Some(found)) => (Some(found.id), None, None),
+            (_, None) => return Err(ApiError::PayeeNotFound),
+        };
+        let movement = NewMovement {
+            kind: PaymentKind::Transfer,
+            amount,
+            bank_link_id: None,
+            payee_identity_id,
+            payee_bank_bin,
+            payee_account,
+            note,
+        };
+        create_and_run(&st, &me.id, &key, movement).await
+    })
+    .await
+}
+
+fn check_payment_id(id: &str) -> Result<(), ApiError> {
+    let ok = id.starts_with("pay_") && id.len() <= 24 && id[4..].bytes().all(|b| b.is_ascii_alphanumeric()) && id.len() > 4;
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::InvalidId { kind: "payment", id: id.chars().take(40).collect() })
+    }
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ConfirmRequest {
+    /// A VNeID assertion with `auth` = `biometric`, the citizen's own `sub`, `nonce` =
+    /// the payment id, issued no earlier than the payment.
+    pub assertion: String,
+}
+
+/// Completes a `requires_step_up` payment with a biometric VNeID assertion.
+#[utoipa::path(post, path = "/v1/payments/{id}/confirm", tag = "payments",
+    request_body = ConfirmRequest,
+    params(("id" = String, Path), ("Idempotency-Key" = String, Header)),
+    responses(
+        (status = 200, body = PaymentView),
+        (status = 400, body = ErrorBody),
+        (status = 401, description = "`invalid_assertion`", body = ErrorBody),
+        (status = 403, description = "`step_up_failed`", body = ErrorBody),
+        (status = 404, description = "`payment_not_found`", body = ErrorBody),
+        (status = 409, description = "`payment_not_awaiting_step_up`", body = ErrorBody),
+        (status = 422, description = "`insufficient_funds`, `monthly_limit_exceeded`", body = ErrorBody)),
+    security(("citizen" = [])))]
+#[post("/v1/payments/{id}/confirm")]
+pub async fn confirm_payment(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let payment_id = path.into_inner();
+    check_payment_id(&payment_id)?;
+    let (value, map) = input::object(&body)?;
+    let assertion = input::string(&map, "assertion", 8192)?;
+    let key = idempotency::key_from(&req)?;
+    let me = caller(&req, &state).await?;
+    let scope = crate::auth::Principal::Citizen { identity_id: me.id.clone() }.scope();
+    let st = state.clone();
+    idempotency::run_once(&state, &scope, &key, &value, || async move {
+        let verified = sessions::accept_assertion(&st, &assertion, Utc::now()).await?;
+        let (owner, id) = (me.id.clone(), payment_id.clone());
+        let payment = db::run(&st, move |conn| store::find_own(conn, &owner, &id))
+            .await?
+            .ok_or(ApiError::NotFound("payment"))?;
+        if verified.auth() != AuthMethod::Biometric {
+            return Err(ApiError::StepUpFailed("auth_not_biometric"));
+        }
+        if verified.cccd.expose() != me.cccd {
+            return Err(ApiError::StepUpFailed("another_citizen"));
+        }
+        if verified.nonce() != Some(payment.id.as_str()) {
+            return Err(ApiError::StepUpFailed("nonce_mismatch"));
+        }
+        if verified.iat() < payment.created_at.timestamp() {
+            return Err(ApiError::StepUpFailed("issued_before_payment"));
+        }
+        confirm_and_run(&st, payment).await
+    })
+    .await
+}
+
+/// One of the citizen's payments (anyone else's is not found).
+#[utoipa::path(get, path = "/v1/payments/{id}", tag = "payments",
+    params(("id" = String, Path)),
+    responses((status = 200, body = PaymentView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("citizen" = [])))]
+#[get("/v1/payments/{id}")]
+pub async fn get_payment(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let payment_id = path.into_inner();
+    check_payment_id(&payment_id)?;
+    let me = caller(&req, &state).await?;
+    let payment = db::run(&state, move |conn| store::find_own(conn, &me.id, &payment_id))
+        .await?
+        .ok_or(ApiError::NotFound("payment"))?;
+    let (status, body) = match respond(&state, payment.clone(), actix_web::http::StatusCode::OK).await {
+        Ok(ok) => ok,
+        // A failed payment is still a payment to read, whatever its failure.
+        Err(_) => {
+            let view = db::run(&state, move |conn| store::view(conn, &payment)).await?;
+            (actix_web::http::StatusCode::OK, serde_json::to_value(view).map_err(|e| ApiError::Internal(e.to_string()))?)
+        }
+    };
+    Ok(HttpResponse::build(status).json(body))
+}

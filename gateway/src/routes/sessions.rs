@@ -1,0 +1,73 @@
+//! `POST /v1/sessions`: a VNeID assertion in, an access token out.
+
+use actix_web::{post, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::chart::VND;
+use crate::citizens::identity::{self, IdentityView};
+use crate::citizens::sessions;
+use crate::db;
+use crate::error::{ApiError, ErrorBody};
+use crate::routes::input;
+use crate::state::AppState;
+
+#[derive(Serialize, ToSchema)]
+pub struct SessionView {
+    pub access_token: String,
+    pub expires_at: DateTime<Utc>,
+    pub identity: IdentityView,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct SessionRequest {
+    /// A VNeID assertion: an HS256 JWT from the identity provider.
+    pub assertion: String,
+}
+
+/// A fresh wallet id: random, with bit 63 set so it never meets a system account's.
+fn new_wallet_id() -> u128 {
+    u128::from(rand::random::<u64>() | 1 << 63)
+}
+
+/// Signs a citizen in with a VNeID assertion; creates the identity and its wallet on
+/// first sight.
+#[utoipa::path(post, path = "/v1/sessions", tag = "citizens",
+    request_body = SessionRequest,
+    responses(
+        (status = 201, body = SessionView),
+        (status = 400, description = "Malformed body, or `sub` not a valid CCCD number (`invalid_cccd`)", body = ErrorBody),
+        (status = 401, description = "Bad signature, issuer, audience, expired or replayed (`invalid_assertion`)", body = ErrorBody)))]
+#[post("/v1/sessions")]
+pub async fn create_session(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    let (_, map) = input::object(&body)?;
+    let assertion = input::string(&map, "assertion", 8192)?;
+    let now = Utc::now();
+    let verified = sessions::accept_assertion(&state, &assertion, now).await?;
+
+    let wallet = new_wallet_id();
+    let wallet_public = crate::ids::encode(crate::ids::ACCOUNT, wallet);
+    let row = db::run(&state, move |conn| identity::upsert(conn, &verified, &wallet_public, now)).await?;
+    // Created on first sight: the wallet may not exceed what it holds. Creating it again
+    // for a returning citizen answers `exists`, which is as good as created.
+    let wallet_id = row.wallet_ledger_id()?;
+    let account = ledger::Account::new(
+        wallet_id,
+        VND,
+        crate::chart::AccountKind::CitizenWallet.code(),
+        ledger::AccountFlags::DEBITS_MUST_NOT_EXCEED_CREDITS | ledger::AccountFlags::HISTORY,
+    );
+    let ledger = state.ledger.clone();
+    let result = web::block(move || ledger.create_accounts(&[account])).await??;
+    if !matches!(result.first(), Some(ledger::CreateAccountResult::Ok | ledger::CreateAccountResult::Exists)) {
+        return Err(ApiError::Internal(format!("wallet not created: {result:?}")));
+    }
+    let (access_token, expires_at) = sessions::issue(&state, &row.id, now).await?;
+    Ok(HttpResponse::Created().json(SessionView {
+        access_token,
+        expires_at,
+        identity: row.view(),
+    }))
+}
