@@ -137,12 +137,11 @@ impl Config {
                 reason: "too large".into(),
             })
         };
-        let db_pool_size = u32::try_from(number("DATABASE_POOL_SIZE", 16)?).map_err(|_| {
-            ConfigError::Invalid {
+        let db_pool_size =
+            u32::try_from(number("DATABASE_POOL_SIZE", 16)?).map_err(|_| ConfigError::Invalid {
                 name: "DATABASE_POOL_SIZE",
                 reason: "too large".into(),
-            }
-        })?;
+            })?;
         let defaults = crate::rules::MovementRules::default();
         let rules = crate::rules::MovementRules {
             step_up_single: amount("STEP_UP_SINGLE_LIMIT", defaults.step_up_single)?,

@@ -22,5 +22,8 @@ where
 
 /// A fresh public id: the prefix and 16 random lowercase base32 digits (80 bits).
 pub fn new_id(prefix: &str) -> String {
-    crate::ids::encode(prefix, u128::from(rand::random::<u64>()) << 16 | u128::from(rand::random::<u16>()) | 1 << 79)
+    crate::ids::encode(
+        prefix,
+        u128::from(rand::random::<u64>()) << 16 | u128::from(rand::random::<u16>()) | 1 << 79,
+    )
 }

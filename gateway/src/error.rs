@@ -44,7 +44,10 @@ pub enum ApiError {
     #[error("a request with this Idempotency-Key is still in progress")]
     IdempotencyKeyInProgress,
     #[error("{message}")]
-    Conflict { code: &'static str, message: &'static str },
+    Conflict {
+        code: &'static str,
+        message: &'static str,
+    },
     #[error("the wallet's available balance is too low")]
     InsufficientFunds { payment_id: Option<String> },
     #[error("this movement would take the month's wallet outflows above the cap")]
@@ -52,7 +55,10 @@ pub enum ApiError {
     #[error("the bank account is not held by this citizen")]
     BankAccountHolderMismatch,
     #[error("{message}")]
-    BusinessRule { code: &'static str, message: &'static str },
+    BusinessRule {
+        code: &'static str,
+        message: &'static str,
+    },
     #[error("this path does not accept this method")]
     MethodNotAllowed,
     #[error("{0} is unavailable, try again later")]
@@ -115,14 +121,19 @@ impl ApiError {
             Self::RouteNotFound => (StatusCode::NOT_FOUND, "route_not_found"),
             Self::IdempotencyKeyInProgress => (StatusCode::CONFLICT, "idempotency_key_in_progress"),
             Self::Conflict { code, .. } => (StatusCode::CONFLICT, code),
-            Self::IdempotencyKeyReused => (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"),
-            Self::InsufficientFunds { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "insufficient_funds"),
+            Self::IdempotencyKeyReused => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused")
+            }
+            Self::InsufficientFunds { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "insufficient_funds")
+            }
             Self::MonthlyLimitExceeded { .. } => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "monthly_limit_exceeded")
             }
-            Self::BankAccountHolderMismatch => {
-                (StatusCode::UNPROCESSABLE_ENTITY, "bank_account_holder_mismatch")
-            }
+            Self::BankAccountHolderMismatch => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "bank_account_holder_mismatch",
+            ),
             Self::BusinessRule { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "service_unavailable"),

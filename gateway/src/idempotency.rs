@@ -80,7 +80,11 @@ struct Stored {
     response: Option<(i32, String)>,
 }
 
-fn load(state: &AppState, scope: &str, key: &str) -> impl Future<Output = Result<Option<Stored>, ApiError>> {
+fn load(
+    state: &AppState,
+    scope: &str,
+    key: &str,
+) -> impl Future<Output = Result<Option<Stored>, ApiError>> {
     let (scope, key, state) = (scope.to_string(), key.to_string(), state.clone());
     async move {
         crate::db::run(&state, move |conn| {
@@ -118,7 +122,9 @@ fn settle(stored: Stored, hash: &[u8]) -> Option<Result<HttpResponse, ApiError>>
     if stored.hash != hash {
         return Some(Err(ApiError::IdempotencyKeyReused));
     }
-    stored.response.map(|(status, body)| Ok(replay(status, body)))
+    stored
+        .response
+        .map(|(status, body)| Ok(replay(status, body)))
 }
 
 const RELEASE: &str = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
@@ -240,10 +246,19 @@ mod tests {
 
     #[test]
     fn equal_json_values_hash_equally_whatever_the_key_order() {
-        let a: Value = serde_json::from_str(r#"{"amount": 5, "payee": {"cccd": "1", "x": [1, {"b":1,"a":2}]}}"#).unwrap();
-        let b: Value = serde_json::from_str(r#"{"payee": {"x": [1, {"a":2,"b":1}], "cccd": "1"}, "amount": 5}"#).unwrap();
+        let a: Value = serde_json::from_str(
+            r#"{"amount": 5, "payee": {"cccd": "1", "x": [1, {"b":1,"a":2}]}}"#,
+        )
+        .unwrap();
+        let b: Value = serde_json::from_str(
+            r#"{"payee": {"x": [1, {"a":2,"b":1}], "cccd": "1"}, "amount": 5}"#,
+        )
+        .unwrap();
         assert_eq!(request_hash(&a), request_hash(&b));
         assert_ne!(request_hash(&a), request_hash(&json!({"amount": 6})));
-        assert_ne!(request_hash(&json!({"a": "1"})), request_hash(&json!({"a": 1})));
+        assert_ne!(
+            request_hash(&json!({"a": "1"})),
+            request_hash(&json!({"a": 1}))
+        );
     }
 }

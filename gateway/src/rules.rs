@@ -65,7 +65,9 @@ pub fn decide(rules: &MovementRules, usage: Usage, amount: i64, capped: bool) ->
     if capped && usage.month_capped.saturating_add(amount) > rules.monthly_cap {
         return Decision::MonthlyLimitExceeded;
     }
-    if amount > rules.step_up_single || usage.today_total.saturating_add(amount) > rules.step_up_daily {
+    if amount > rules.step_up_single
+        || usage.today_total.saturating_add(amount) > rules.step_up_daily
+    {
         return Decision::RequireStepUp;
     }
     Decision::Proceed
@@ -73,7 +75,12 @@ pub fn decide(rules: &MovementRules, usage: Usage, amount: i64, capped: bool) ->
 
 /// Decides a movement the citizen has just confirmed with a step-up: only the cap can
 /// still refuse it (the month may have filled up meanwhile).
-pub fn decide_confirmed(rules: &MovementRules, usage: Usage, amount: i64, capped: bool) -> Decision {
+pub fn decide_confirmed(
+    rules: &MovementRules,
+    usage: Usage,
+    amount: i64,
+    capped: bool,
+) -> Decision {
     match decide(rules, usage, amount, capped) {
         Decision::MonthlyLimitExceeded => Decision::MonthlyLimitExceeded,
         Decision::Proceed | Decision::RequireStepUp => Decision::Proceed,
@@ -108,8 +115,21 @@ mod tests {
     #[test]
     fn amounts_are_positive_whole_dong_up_to_ten_to_the_fifteen() {
         assert_eq!(parse_amount(&json!(150000)), Some(150_000));
-        assert_eq!(parse_amount(&json!(1_000_000_000_000_000i64)), Some(MAX_AMOUNT));
-        for bad in [json!(0), json!(-5), json!(1.5), json!(1.0), json!("100"), json!(null), json!(1_000_000_000_000_001i64), json!(u64::MAX), json!([1])] {
+        assert_eq!(
+            parse_amount(&json!(1_000_000_000_000_000i64)),
+            Some(MAX_AMOUNT)
+        );
+        for bad in [
+            json!(0),
+            json!(-5),
+            json!(1.5),
+            json!(1.0),
+            json!("100"),
+            json!(null),
+            json!(1_000_000_000_000_001i64),
+            json!(u64::MAX),
+            json!([1]),
+        ] {
             assert_eq!(parse_amount(&bad), None, "{bad}");
         }
         let float: Value = serde_json::from_str("1e3").unwrap();
@@ -132,7 +152,10 @@ mod tests {
         let fresh = Usage::default();
         assert_eq!(decide(&r, fresh, 10_000_000, true), Decision::Proceed);
         assert_eq!(decide(&r, fresh, 10_000_001, true), Decision::RequireStepUp);
-        let used = Usage { today_total: 15_000_000, month_capped: 0 };
+        let used = Usage {
+            today_total: 15_000_000,
+            month_capped: 0,
+        };
         assert_eq!(decide(&r, used, 5_000_000, true), Decision::Proceed);
         assert_eq!(decide(&r, used, 5_000_001, true), Decision::RequireStepUp);
     }
@@ -140,23 +163,50 @@ mod tests {
     #[test]
     fn the_monthly_cap_allows_exactly_reaching_it_and_exempts_bills() {
         let r = MovementRules::default();
-        let used = Usage { today_total: 0, month_capped: 95_000_000 };
+        let used = Usage {
+            today_total: 0,
+            month_capped: 95_000_000,
+        };
         assert_eq!(decide(&r, used, 5_000_000, true), Decision::Proceed);
-        assert_eq!(decide(&r, used, 5_000_001, true), Decision::MonthlyLimitExceeded);
+        assert_eq!(
+            decide(&r, used, 5_000_001, true),
+            Decision::MonthlyLimitExceeded
+        );
         assert_eq!(decide(&r, used, 5_000_001, false), Decision::Proceed);
         // A step-up cannot lift the cap, but it does settle the step-up itself.
-        let big = Usage { today_total: 0, month_capped: 0 };
-        assert_eq!(decide_confirmed(&r, big, 15_000_000, true), Decision::Proceed);
-        assert_eq!(decide_confirmed(&r, used, 15_000_000, true), Decision::MonthlyLimitExceeded);
+        let big = Usage {
+            today_total: 0,
+            month_capped: 0,
+        };
+        assert_eq!(
+            decide_confirmed(&r, big, 15_000_000, true),
+            Decision::Proceed
+        );
+        assert_eq!(
+            decide_confirmed(&r, used, 15_000_000, true),
+            Decision::MonthlyLimitExceeded
+        );
     }
 
     #[test]
     fn days_and_months_turn_at_vietnam_midnight() {
         let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
         // 23:30 UTC on 31 Jan is 06:30 on 1 Feb in Hà Nội.
-        assert_eq!(vietnam_day_start(t("2026-01-31T23:30:00Z")), t("2026-01-31T17:00:00Z"));
-        assert_eq!(vietnam_month_start(t("2026-01-31T23:30:00Z")), t("2026-01-31T17:00:00Z"));
-        assert_eq!(vietnam_day_start(t("2026-01-31T16:59:59Z")), t("2026-01-30T17:00:00Z"));
-        assert_eq!(vietnam_month_start(t("2026-01-15T00:00:00Z")), t("2025-12-31T17:00:00Z"));
+        assert_eq!(
+            vietnam_day_start(t("2026-01-31T23:30:00Z")),
+            t("2026-01-31T17:00:00Z")
+        );
+        assert_eq!(
+            vietnam_month_start(t("2026-01-31T23:30:00Z")),
+            t("2026-01-31T17:00:00Z")
+        );
+        assert_eq!(
+            vietnam_day_start(t("2026-01-31T16:59:59Z")),
+            t("2026-01-30T17:00:00Z")
+        );
+        assert_eq!(
+            vietnam_month_start(t("2026-01-15T00:00:00Z")),
+            t("2025-12-31T17:00:00Z")
+        );
     }
 }

@@ -70,4 +70,10 @@ diesel::table! {
 
 diesel::joinable!(bank_links -> identities (identity_id));
 diesel::joinable!(payment_events -> payments (payment_id));
-diesel::allow_tables_to_appear_in_same_query!(identities, bank_links, payments, payment_events, idempotency_keys);
+diesel::allow_tables_to_appear_in_same_query!(
+    identities,
+    bank_links,
+    payments,
+    payment_events,
+    idempotency_keys
+);

@@ -2,6 +2,8 @@
 //! direct batches on separate connections, and single transfers through the
 //! group-commit writer.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::collections::HashSet;

@@ -1,6 +1,8 @@
 //! Property tests of the ledger's invariants: in memory against the reference replay
 //! (many cases, with time and expiry), and on the real PostgreSQL against the model.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::collections::{HashMap, HashSet};

@@ -1,6 +1,8 @@
 //! The PostgreSQL store: durability of the rules across batches, the append-only and
 //! hash-chained journal, reads.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::TestLedger;

@@ -228,7 +228,12 @@ impl TestGateway {
     pub async fn sign_in(&self, who: &Citizen, level: u8) -> Session {
         let assertion = self.assertion(who, level, "password", Value::Null).await;
         let (status, body) = self
-            .post_raw("/v1/sessions", None, &[], &serde_json::json!({ "assertion": assertion }).to_string())
+            .post_raw(
+                "/v1/sessions",
+                None,
+                &[],
+                &serde_json::json!({ "assertion": assertion }).to_string(),
+            )
             .await;
         assert_eq!(status, 201, "{body}");
         Session {
@@ -256,11 +261,16 @@ impl TestGateway {
     pub async fn bank_balance(&self, bin: &str, number: &str) -> i64 {
         let res = self
             .client
-            .get(format!("{}/napas/accounts/{bin}/{number}", self.simulators_url))
+            .get(format!(
+                "{}/napas/accounts/{bin}/{number}",
+                self.simulators_url
+            ))
             .send()
             .await
             .unwrap();
-        res.json::<Value>().await.unwrap()["balance"].as_i64().unwrap()
+        res.json::<Value>().await.unwrap()["balance"]
+            .as_i64()
+            .unwrap()
     }
 
     /// Sets the NAPAS simulator's fault mode.
@@ -276,9 +286,20 @@ impl TestGateway {
     }
 
     /// POST JSON as a citizen with an idempotency key.
-    pub async fn post_as(&self, session: &Session, path: &str, key: &str, body: Value) -> (u16, Value) {
-        self.post_raw(path, Some(&session.token), &[("idempotency-key", key)], &body.to_string())
-            .await
+    pub async fn post_as(
+        &self,
+        session: &Session,
+        path: &str,
+        key: &str,
+        body: Value,
+    ) -> (u16, Value) {
+        self.post_raw(
+            path,
+            Some(&session.token),
+            &[("idempotency-key", key)],
+            &body.to_string(),
+        )
+        .await
     }
 
     /// Links a bank account and returns the link id.
@@ -304,8 +325,15 @@ impl TestGateway {
 
     /// A citizen with a linked bank account holding `bank_funds` and a wallet topped
     /// up with `wallet_funds` (level 2).
-    pub async fn funded_citizen(&self, who: &Citizen, account: &str, bank_funds: i64, wallet_funds: i64) -> (Session, String) {
-        self.open_bank_account("970436", account, who, bank_funds).await;
+    pub async fn funded_citizen(
+        &self,
+        who: &Citizen,
+        account: &str,
+        bank_funds: i64,
+        wallet_funds: i64,
+    ) -> (Session, String) {
+        self.open_bank_account("970436", account, who, bank_funds)
+            .await;
         let session = self.sign_in(who, 2).await;
         let link = self.link_bank(&session, "970436", account).await;
         if wallet_funds > 0 {
@@ -317,7 +345,11 @@ impl TestGateway {
                     serde_json::json!({ "amount": wallet_funds, "source": { "bank_link_id": link } }),
                 )
                 .await;
-            assert_eq!((status, body["status"].as_str()), (201, Some("succeeded")), "{body}");
+            assert_eq!(
+                (status, body["status"].as_str()),
+                (201, Some("succeeded")),
+                "{body}"
+            );
         }
         (session, link)
     }

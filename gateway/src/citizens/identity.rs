@@ -102,7 +102,10 @@ pub fn find_by_cccd(conn: &mut PgConnection, cccd: &str) -> Result<Option<Identi
         .optional()?)
 }
 
-pub fn find_by_phone(conn: &mut PgConnection, phone: &str) -> Result<Option<IdentityRow>, ApiError> {
+pub fn find_by_phone(
+    conn: &mut PgConnection,
+    phone: &str,
+) -> Result<Option<IdentityRow>, ApiError> {
     Ok(identities::table
         .filter(identities::phone.eq(phone))
         .order(identities::updated_at.desc())

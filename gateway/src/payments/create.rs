@@ -27,7 +27,13 @@ pub struct NewMovement {
     pub note: Option<String>,
 }
 
-fn new_row(identity_id: &str, key: &str, m: &NewMovement, status: PaymentStatus, now: DateTime<Utc>) -> PaymentRow {
+fn new_row(
+    identity_id: &str,
+    key: &str,
+    m: &NewMovement,
+    status: PaymentStatus,
+    now: DateTime<Utc>,
+) -> PaymentRow {
     PaymentRow {
         id: db::new_id("pay_"),
         identity_id: identity_id.to_string(),
@@ -89,7 +95,10 @@ pub async fn create_and_run(
 
 /// Moves a payment the citizen confirmed with a step-up from `requires_step_up` to
 /// `pending` (the monthly cap re-checked under the row lock), then drives it.
-pub async fn confirm_and_run(state: &AppState, payment: PaymentRow) -> Result<(StatusCode, Value), ApiError> {
+pub async fn confirm_and_run(
+    state: &AppState,
+    payment: PaymentRow,
+) -> Result<(StatusCode, Value), ApiError> {
     let rules = state.config.rules;
     let row = db::run(state, move |conn| {
         conn.transaction(|conn| {
@@ -102,7 +111,9 @@ pub async fn confirm_and_run(state: &AppState, payment: PaymentRow) -> Result<(S
                 });
             }
             let usage = store::usage(conn, &current.identity_id, Utc::now())?;
-            if decide_confirmed(&rules, usage, current.amount, current.capped) == Decision::MonthlyLimitExceeded {
+            if decide_confirmed(&rules, usage, current.amount, current.capped)
+                == Decision::MonthlyLimitExceeded
+            {
                 return Err(ApiError::MonthlyLimitExceeded {
                     cap: rules.monthly_cap,
                     used: usage.month_capped,
@@ -126,12 +137,21 @@ pub async fn confirm_and_run(state: &AppState, payment: PaymentRow) -> Result<(S
 
 /// The response for a payment as it stands: the payment itself, or the documented 422
 /// when the wallet could not cover it (the failed payment's id in the details).
-pub async fn respond(state: &AppState, row: PaymentRow, status: StatusCode) -> Result<(StatusCode, Value), ApiError> {
-    if row.status() == Some(PaymentStatus::Failed) && row.failure_code.as_deref() == Some("insufficient_funds") {
+pub async fn respond(
+    state: &AppState,
+    row: PaymentRow,
+    status: StatusCode,
+) -> Result<(StatusCode, Value), ApiError> {
+    if row.status() == Some(PaymentStatus::Failed)
+        && row.failure_code.as_deref() == Some("insufficient_funds")
+    {
         return Err(ApiError::InsufficientFunds {
             payment_id: Some(row.id),
         });
     }
     let view = db::run(state, move |conn| store::view(conn, &row)).await?;
-    Ok((status, serde_json::to_value(view).map_err(|e| ApiError::Internal(e.to_string()))?))
+    Ok((
+        status,
+        serde_json::to_value(view).map_err(|e| ApiError::Internal(e.to_string()))?,
+    ))
 }

@@ -51,7 +51,13 @@ async fn submit_one(state: &AppState, transfer: Transfer) -> Result<R, ApiError>
         .ok_or_else(|| ApiError::Internal("the ledger answered no result".into()))
 }
 
-fn movement(payment: &PaymentRow, step: &str, debit: u128, credit: u128, purpose: Purpose) -> Transfer {
+fn movement(
+    payment: &PaymentRow,
+    step: &str,
+    debit: u128,
+    credit: u128,
+    purpose: Purpose,
+) -> Transfer {
     Transfer {
         id: ledger_transfer_id(&payment.id, step),
         debit_account_id: debit,
@@ -72,21 +78,31 @@ async fn wallet_of(state: &AppState, identity_id: &str) -> Result<u128, ApiError
 }
 
 /// The bank account a payment pays from or to.
-async fn bank_account_of(state: &AppState, payment: &PaymentRow) -> Result<(String, String), ApiError> {
+async fn bank_account_of(
+    state: &AppState,
+    payment: &PaymentRow,
+) -> Result<(String, String), ApiError> {
     if let (Some(bin), Some(account)) = (&payment.payee_bank_bin, &payment.payee_account) {
         return Ok((bin.clone(), account.clone()));
     }
-    let (owner, link_id) = (payment.identity_id.clone(), payment.bank_link_id.clone().unwrap_or_default());
-    let link = db::run(state, move |conn| bank_links::find_own(conn, &owner, &link_id))
-        .await?
-        .ok_or_else(|| ApiError::Internal("payment's bank link is missing".into()))?;
+    let (owner, link_id) = (
+        payment.identity_id.clone(),
+        payment.bank_link_id.clone().unwrap_or_default(),
+    );
+    let link = db::run(state, move |conn| {
+        bank_links::find_own(conn, &owner, &link_id)
+    })
+    .await?
+    .ok_or_else(|| ApiError::Internal("payment's bank link is missing".into()))?;
     Ok((link.bank_bin, link.account_number))
 }
 
 fn ledger_refusal(result: R) -> Result<Outcome, ApiError> {
     match result {
         R::ExceedsCredits | R::IdAlreadyFailed => Ok(failure("insufficient_funds")),
-        other => Err(ApiError::Internal(format!("ledger refused a payment step: {other}"))),
+        other => Err(ApiError::Internal(format!(
+            "ledger refused a payment step: {other}"
+        ))),
     }
 }
 
@@ -109,13 +125,24 @@ async fn topup_from_bank(state: &AppState, p: &PaymentRow) -> Result<Outcome, Ap
     }
     let wallet = wallet_of(state, &p.identity_id).await?;
     let settlement = system_account_id(NAPAS_SETTLEMENT);
-    match submit_one(state, movement(p, "credit", settlement, wallet, Purpose::Topup)).await? {
+    match submit_one(
+        state,
+        movement(p, "credit", settlement, wallet, Purpose::Topup),
+    )
+    .await?
+    {
         R::Ok | R::Exists => Ok(Outcome::Finished(PaymentStatus::Succeeded, None)),
-        other => Err(ApiError::Internal(format!("top-up credit refused by the ledger: {other}"))),
+        other => Err(ApiError::Internal(format!(
+            "top-up credit refused by the ledger: {other}"
+        ))),
     }
 }
 
-async fn out_to_bank(state: &AppState, p: &PaymentRow, purpose: Purpose) -> Result<Outcome, ApiError> {
+async fn out_to_bank(
+    state: &AppState,
+    p: &PaymentRow,
+    purpose: Purpose,
+) -> Result<Outcome, ApiError> {
     let wallet = wallet_of(state, &p.identity_id).await?;
     let settlement = system_account_id(NAPAS_SETTLEMENT);
     let hold = Transfer {
@@ -134,17 +161,25 @@ async fn out_to_bank(state: &AppState, p: &PaymentRow, purpose: Purpose) -> Resu
         ..Transfer::default()
     };
     match state.bank.credit(&bin, &account, p.amount, &p.id).await {
-        Ok(_) => match submit_one(state, resolve("post", TransferFlags::POST_PENDING_TRANSFER)).await? {
-            R::Ok | R::Exists | R::PendingTransferAlreadyPosted => {
-                Ok(Outcome::Finished(PaymentStatus::Succeeded, None))
+        Ok(_) => {
+            match submit_one(state, resolve("post", TransferFlags::POST_PENDING_TRANSFER)).await? {
+                R::Ok | R::Exists | R::PendingTransferAlreadyPosted => {
+                    Ok(Outcome::Finished(PaymentStatus::Succeeded, None))
+                }
+                other => Err(ApiError::Internal(format!(
+                    "posting a hold failed: {other}"
+                ))),
             }
-            other => Err(ApiError::Internal(format!("posting a hold failed: {other}"))),
-        },
+        }
         Err(e) if e.is_retryable() => Ok(Outcome::StillPending),
-        Err(e) => match submit_one(state, resolve("void", TransferFlags::VOID_PENDING_TRANSFER)).await? {
-            R::Ok | R::Exists | R::PendingTransferAlreadyVoided => Ok(failure(e.code())),
-            other => Err(ApiError::Internal(format!("voiding a hold failed: {other}"))),
-        },
+        Err(e) => {
+            match submit_one(state, resolve("void", TransferFlags::VOID_PENDING_TRANSFER)).await? {
+                R::Ok | R::Exists | R::PendingTransferAlreadyVoided => Ok(failure(e.code())),
+                other => Err(ApiError::Internal(format!(
+                    "voiding a hold failed: {other}"
+                ))),
+            }
+        }
     }
 }
 
@@ -155,10 +190,14 @@ pub async fn advance(state: &AppState, payment: PaymentRow) -> Result<PaymentRow
         return Ok(payment);
     }
     let outcome = match payment.kind() {
-        Some(PaymentKind::Transfer) if payment.payee_identity_id.is_some() => to_citizen(state, &payment).await?,
+        Some(PaymentKind::Transfer) if payment.payee_identity_id.is_some() => {
+            to_citizen(state, &payment).await?
+        }
         Some(PaymentKind::Transfer) => out_to_bank(state, &payment, Purpose::Transfer).await?,
         Some(PaymentKind::Withdrawal) => out_to_bank(state, &payment, Purpose::Withdrawal).await?,
-        Some(PaymentKind::Topup) if payment.bank_link_id.is_some() => topup_from_bank(state, &payment).await?,
+        Some(PaymentKind::Topup) if payment.bank_link_id.is_some() => {
+            topup_from_bank(state, &payment).await?
+        }
         // Provider top-ups settle by callback; bills, insurance and merchants have
         // their own flows.
         _ => Outcome::StillPending,
@@ -180,7 +219,6 @@ pub async fn advance(state: &AppState, payment: PaymentRow) -> Result<PaymentRow
     })
     .await
 }
-
 
 /// Drives every payment left pending for a while; run periodically.
 pub async fn resume_stale(state: &AppState) -> Result<usize, ApiError> {

@@ -102,8 +102,13 @@ impl PaymentStatus {
 
     /// Statuses whose amount counts toward the day's total and the monthly cap: the
     /// money moved or is on its way.
-    pub const COUNTED: [&'static str; 5] =
-        ["pending", "authorized", "succeeded", "refunded", "partially_refunded"];
+    pub const COUNTED: [&'static str; 5] = [
+        "pending",
+        "authorized",
+        "succeeded",
+        "refunded",
+        "partially_refunded",
+    ];
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -11,8 +11,14 @@ use crate::error::ApiError;
 use crate::rules::{vietnam_day_start, vietnam_month_start, Usage};
 use crate::schema::{identities, payment_events, payments};
 
-pub fn insert(conn: &mut PgConnection, row: &PaymentRow, detail: Option<&str>) -> Result<(), ApiError> {
-    diesel::insert_into(payments::table).values(row).execute(conn)?;
+pub fn insert(
+    conn: &mut PgConnection,
+    row: &PaymentRow,
+    detail: Option<&str>,
+) -> Result<(), ApiError> {
+    diesel::insert_into(payments::table)
+        .values(row)
+        .execute(conn)?;
     record_event(conn, &row.id, &row.status, detail, row.created_at)
 }
 
@@ -73,7 +79,11 @@ pub fn find(conn: &mut PgConnection, id: &str) -> Result<Option<PaymentRow>, Api
 }
 
 /// The citizen's own payment; anyone else's is not found.
-pub fn find_own(conn: &mut PgConnection, identity_id: &str, id: &str) -> Result<Option<PaymentRow>, ApiError> {
+pub fn find_own(
+    conn: &mut PgConnection,
+    identity_id: &str,
+    id: &str,
+) -> Result<Option<PaymentRow>, ApiError> {
     Ok(payments::table
         .find(id)
         .filter(payments::identity_id.eq(identity_id))
@@ -83,7 +93,11 @@ pub fn find_own(conn: &mut PgConnection, identity_id: &str, id: &str) -> Result<
 }
 
 /// The payment a request with this idempotency key already created, if any.
-pub fn find_by_key(conn: &mut PgConnection, identity_id: &str, key: &str) -> Result<Option<PaymentRow>, ApiError> {
+pub fn find_by_key(
+    conn: &mut PgConnection,
+    identity_id: &str,
+    key: &str,
+) -> Result<Option<PaymentRow>, ApiError> {
     Ok(payments::table
         .filter(payments::identity_id.eq(identity_id))
         .filter(payments::idempotency_key.eq(key))
@@ -107,9 +121,11 @@ pub fn list_own(
         .into_boxed();
     if let Some(cursor) = starting_after {
         query = query.filter(
-            payments::created_at.lt(cursor.created_at).or(payments::created_at
-                .eq(cursor.created_at)
-                .and(payments::id.lt(cursor.id.clone()))),
+            payments::created_at
+                .lt(cursor.created_at)
+                .or(payments::created_at
+                    .eq(cursor.created_at)
+                    .and(payments::id.lt(cursor.id.clone()))),
         );
     }
     let mut rows = query.load(conn)?;
@@ -128,10 +144,17 @@ struct UsageRow {
 
 /// What the citizen moved today and this month (Vietnam time), counting only payments
 /// whose money moved or is on its way.
-pub fn usage(conn: &mut PgConnection, identity_id: &str, now: DateTime<Utc>) -> Result<Usage, ApiError> {
+pub fn usage(
+    conn: &mut PgConnection,
+    identity_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Usage, ApiError> {
     let day = vietnam_day_start(now);
     let month = vietnam_month_start(now);
-    let counted: Vec<String> = PaymentStatus::COUNTED.iter().map(|s| s.to_string()).collect();
+    let counted: Vec<String> = PaymentStatus::COUNTED
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     let row: UsageRow = diesel::sql_query(
         "SELECT coalesce(sum(amount) FILTER (WHERE created_at >= $2), 0)::bigint AS today, \
          coalesce(sum(amount) FILTER (WHERE capped AND created_at >= $3), 0)::bigint AS month \
@@ -150,7 +173,11 @@ pub fn usage(conn: &mut PgConnection, identity_id: &str, now: DateTime<Utc>) -> 
 
 /// Payments left `pending` since before `before`: a crash or an outside system's
 /// silence interrupted them, and they must be driven on.
-pub fn stale_pending(conn: &mut PgConnection, before: DateTime<Utc>, limit: i64) -> Result<Vec<PaymentRow>, ApiError> {
+pub fn stale_pending(
+    conn: &mut PgConnection,
+    before: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<PaymentRow>, ApiError> {
     Ok(payments::table
         .filter(payments::status.eq(PaymentStatus::Pending.as_str()))
         .filter(payments::updated_at.lt(before))
@@ -165,7 +192,11 @@ pub fn view(conn: &mut PgConnection, row: &PaymentRow) -> Result<PaymentView, Ap
     let history = payment_events::table
         .filter(payment_events::payment_id.eq(&row.id))
         .order(payment_events::id)
-        .select((payment_events::status, payment_events::at, payment_events::detail))
+        .select((
+            payment_events::status,
+            payment_events::at,
+            payment_events::detail,
+        ))
         .load::<(String, DateTime<Utc>, Option<String>)>(conn)?
         .into_iter()
         .map(|(status, at, detail)| StatusChange { status, at, detail })
@@ -206,7 +237,8 @@ pub fn view(conn: &mut PgConnection, row: &PaymentRow) -> Result<PaymentView, Ap
         bank_link_id: row.bank_link_id.clone(),
         payee,
         note: row.note.clone(),
-        step_up_nonce: (row.status == PaymentStatus::RequiresStepUp.as_str()).then(|| row.id.clone()),
+        step_up_nonce: (row.status == PaymentStatus::RequiresStepUp.as_str())
+            .then(|| row.id.clone()),
         status_history: history,
     })
 }

@@ -28,7 +28,10 @@ pub fn object(body: &[u8]) -> Result<(Value, Map<String, Value>), ApiError> {
 }
 
 fn wrong(field: &str, expected: &str) -> ApiError {
-    ApiError::invalid(format!("{field} must be {expected}"), json!({ "param": field }))
+    ApiError::invalid(
+        format!("{field} must be {expected}"),
+        json!({ "param": field }),
+    )
 }
 
 /// A required string field, non-empty, at most `max` characters.
@@ -37,16 +40,26 @@ pub fn string(map: &Map<String, Value>, field: &str, max: usize) -> Result<Strin
 }
 
 /// An optional string field; present but empty, too long or not a string is a 400.
-pub fn optional_string(map: &Map<String, Value>, field: &str, max: usize) -> Result<Option<String>, ApiError> {
+pub fn optional_string(
+    map: &Map<String, Value>,
+    field: &str,
+    max: usize,
+) -> Result<Option<String>, ApiError> {
     match map.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if !s.is_empty() && s.chars().count() <= max => Ok(Some(s.clone())),
-        Some(_) => Err(wrong(field, &format!("a non-empty string of at most {max} characters"))),
+        Some(_) => Err(wrong(
+            field,
+            &format!("a non-empty string of at most {max} characters"),
+        )),
     }
 }
 
 /// A required object field.
-pub fn nested<'a>(map: &'a Map<String, Value>, field: &str) -> Result<&'a Map<String, Value>, ApiError> {
+pub fn nested<'a>(
+    map: &'a Map<String, Value>,
+    field: &str,
+) -> Result<&'a Map<String, Value>, ApiError> {
     map.get(field)
         .and_then(Value::as_object)
         .ok_or_else(|| wrong(field, "an object"))
@@ -54,5 +67,7 @@ pub fn nested<'a>(map: &'a Map<String, Value>, field: &str) -> Result<&'a Map<St
 
 /// The `amount` field: whole dong, 1 to 10^15.
 pub fn amount(map: &Map<String, Value>) -> Result<i64, ApiError> {
-    map.get("amount").and_then(parse_amount).ok_or(ApiError::InvalidAmount)
+    map.get("amount")
+        .and_then(parse_amount)
+        .ok_or(ApiError::InvalidAmount)
 }

@@ -63,7 +63,10 @@ pub struct MeView {
     responses((status = 200, body = MeView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("citizen" = [])))]
 #[get("/v1/me")]
-pub async fn get_me(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn get_me(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let me = caller(&req, &state).await?;
     let wallet_id = me.wallet_ledger_id()?;
     let ledger = state.ledger.clone();
@@ -73,11 +76,17 @@ pub async fn get_me(req: HttpRequest, state: web::Data<AppState>) -> Result<Http
         .map(|a| {
             let balance = a.credit_balance();
             let available = a.available_credit_balance();
-            (i64::try_from(balance).unwrap_or(i64::MAX), i64::try_from(available).unwrap_or(i64::MAX))
+            (
+                i64::try_from(balance).unwrap_or(i64::MAX),
+                i64::try_from(available).unwrap_or(i64::MAX),
+            )
         })
         .unwrap_or((0, 0));
     let identity_id = me.id.clone();
-    let usage = db::run(&state, move |conn| store::usage(conn, &identity_id, Utc::now())).await?;
+    let usage = db::run(&state, move |conn| {
+        store::usage(conn, &identity_id, Utc::now())
+    })
+    .await?;
     let rules = state.config.rules;
     Ok(HttpResponse::Ok().json(MeView {
         identity: me.view(),
@@ -109,9 +118,14 @@ pub struct BankLinkRequest {
 
 fn check_bank_account(bank_bin: &str, account_number: &str) -> Result<&'static str, ApiError> {
     let name = adapters::bank::bank_name(bank_bin).ok_or_else(|| {
-        ApiError::invalid("bank_bin is not a known NAPAS bank", json!({ "param": "bank_bin" }))
+        ApiError::invalid(
+            "bank_bin is not a known NAPAS bank",
+            json!({ "param": "bank_bin" }),
+        )
     })?;
-    if !(6..=19).contains(&account_number.len()) || !account_number.bytes().all(|b| b.is_ascii_digit()) {
+    if !(6..=19).contains(&account_number.len())
+        || !account_number.bytes().all(|b| b.is_ascii_digit())
+    {
         return Err(ApiError::invalid(
             "account_number must be 6 to 19 digits",
             json!({ "param": "account_number" }),
@@ -131,7 +145,11 @@ fn check_bank_account(bank_bin: &str, account_number: &str) -> Result<&'static s
         (status = 503, description = "The bank is unavailable", body = ErrorBody)),
     security(("citizen" = [])))]
 #[post("/v1/me/bank-links")]
-pub async fn create_bank_link(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn create_bank_link(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let (_, map) = input::object(&body)?;
     let bank_bin = input::string(&map, "bank_bin", 6)?;
     let account_number = input::string(&map, "account_number", 19)?;
@@ -142,9 +160,8 @@ pub async fn create_bank_link(req: HttpRequest, state: web::Data<AppState>, body
         .inquire_account(&bank_bin, &account_number)
         .await
         .map_err(|e| match e {
-            adapters::bank::BankError::AccountNotFound | adapters::bank::BankError::AccountClosed => {
-                ApiError::BankAccountNotFound
-            }
+            adapters::bank::BankError::AccountNotFound
+            | adapters::bank::BankError::AccountClosed => ApiError::BankAccountNotFound,
             _ => ApiError::Unavailable("bank"),
         })?;
     if holder.holder_cccd.expose() != me.cccd {
@@ -184,7 +201,11 @@ pub struct TopupRequest {
         (status = 422, description = "`idempotency_key_reused`", body = ErrorBody)),
     security(("citizen" = [])))]
 #[post("/v1/me/topups")]
-pub async fn create_topup(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn create_topup(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let (value, map) = input::object(&body)?;
     let amount = input::amount(&map)?;
     let source = input::nested(&map, "source")?;
@@ -205,7 +226,10 @@ pub async fn create_topup(req: HttpRequest, state: web::Data<AppState>, body: we
     };
     let key = idempotency::key_from(&req)?;
     let me = caller(&req, &state).await?;
-    let scope = crate::auth::Principal::Citizen { identity_id: me.id.clone() }.scope();
+    let scope = crate::auth::Principal::Citizen {
+        identity_id: me.id.clone(),
+    }
+    .scope();
     let st = state.clone();
     let work_key = key.clone();
     idempotency::run_once(&state, &scope, &key, &value, || async move {
@@ -249,13 +273,20 @@ pub struct WithdrawalRequest {
         (status = 422, description = "`insufficient_funds`, `monthly_limit_exceeded`, `idempotency_key_reused`", body = ErrorBody)),
     security(("citizen" = [])))]
 #[post("/v1/me/withdrawals")]
-pub async fn create_withdrawal(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn create_withdrawal(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let (value, map) = input::object(&body)?;
     let amount = input::amount(&map)?;
     let bank_link_id = input::string(&map, "bank_link_id", 24)?;
     let key = idempotency::key_from(&req)?;
     let me = caller(&req, &state).await?;
-    let scope = crate::auth::Principal::Citizen { identity_id: me.id.clone() }.scope();
+    let scope = crate::auth::Principal::Citizen {
+        identity_id: me.id.clone(),
+    }
+    .scope();
     let st = state.clone();
     let work_key = key.clone();
     idempotency::run_once(&state, &scope, &key, &value, || async move {
@@ -285,24 +316,37 @@ pub async fn create_withdrawal(req: HttpRequest, state: web::Data<AppState>, bod
     responses((status = 200, body = inline(Page<PaymentView>)), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
     security(("citizen" = [])))]
 #[get("/v1/me/payments")]
-pub async fn list_payments(req: HttpRequest, state: web::Data<AppState>, query: web::Query<PageQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn list_payments(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
     let limit = query.limit()?;
     let cursor = query.starting_after.clone();
     if let Some(c) = &cursor {
         if !c.starts_with("pay_") || c.len() > 24 {
-            return Err(ApiError::InvalidId { kind: "payment", id: c.chars().take(40).collect() });
+            return Err(ApiError::InvalidId {
+                kind: "payment",
+                id: c.chars().take(40).collect(),
+            });
         }
     }
     let me = caller(&req, &state).await?;
     let page = db::run(&state, move |conn| {
         let after = match cursor {
             Some(c) => Some(store::find_own(conn, &me.id, &c)?.ok_or_else(|| {
-                ApiError::invalid("starting_after is not one of your payments", json!({ "param": "starting_after" }))
+                ApiError::invalid(
+                    "starting_after is not one of your payments",
+                    json!({ "param": "starting_after" }),
+                )
             })?),
             None => None,
         };
         let (rows, has_more) = store::list_own(conn, &me.id, limit, after.as_ref())?;
-        let data = rows.iter().map(|r| store::view(conn, r)).collect::<Result<Vec<_>, _>>()?;
+        let data = rows
+            .iter()
+            .map(|r| store::view(conn, r))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Page { data, has_more })
     })
     .await?;

@@ -43,7 +43,11 @@ enum Payee {
 fn parse_payee(map: &Map<String, Value>) -> Result<Payee, ApiError> {
     let payee = input::nested(map, "payee")?;
     let has = |k: &str| payee.contains_key(k);
-    match (has("cccd"), has("phone"), has("bank_bin") || has("account_number")) {
+    match (
+        has("cccd"),
+        has("phone"),
+        has("bank_bin") || has("account_number"),
+    ) {
         (true, false, false) => {
             let raw = input::string(payee, "cccd", 12)?;
             Cccd::parse(&raw)
@@ -53,7 +57,10 @@ fn parse_payee(map: &Map<String, Value>) -> Result<Payee, ApiError> {
         (false, true, false) => {
             let phone = input::string(payee, "phone", 15)?;
             if !phone.bytes().all(|b| b.is_ascii_digit() || b == b'+') || phone.len() < 9 {
-                return Err(ApiError::invalid("payee.phone is not a phone number", json!({ "param": "payee.phone" })));
+                return Err(ApiError::invalid(
+                    "payee.phone is not a phone number",
+                    json!({ "param": "payee.phone" }),
+                ));
             }
             Ok(Payee::Phone(phone))
         }
@@ -61,7 +68,10 @@ fn parse_payee(map: &Map<String, Value>) -> Result<Payee, ApiError> {
             let bin = input::string(payee, "bank_bin", 6)?;
             let account = input::string(payee, "account_number", 19)?;
             if adapters::bank::bank_name(&bin).is_none() {
-                return Err(ApiError::invalid("payee.bank_bin is not a known NAPAS bank", json!({ "param": "payee.bank_bin" })));
+                return Err(ApiError::invalid(
+                    "payee.bank_bin is not a known NAPAS bank",
+                    json!({ "param": "payee.bank_bin" }),
+                ));
             }
             if !(6..=19).contains(&account.len()) || !account.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(ApiError::invalid(
@@ -107,7 +117,11 @@ async fn find_payee(state: &AppState, payee: &Payee) -> Result<Option<IdentityRo
         (status = 422, description = "`insufficient_funds`, `monthly_limit_exceeded`, `payee_is_payer`, `idempotency_key_reused`", body = ErrorBody)),
     security(("citizen" = [])))]
 #[post("/v1/payments")]
-pub async fn create_payment(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn create_payment(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let (value, map) = input::object(&body)?;
     let kind = input::string(&map, "type", 16)?;
     match PaymentKind::parse(&kind) {
@@ -118,14 +132,22 @@ pub async fn create_payment(req: HttpRequest, state: web::Data<AppState>, body: 
                 json!({ "param": "type" }),
             ))
         }
-        _ => return Err(ApiError::invalid("type must be transfer, bill, insurance or merchant", json!({ "param": "type" }))),
+        _ => {
+            return Err(ApiError::invalid(
+                "type must be transfer, bill, insurance or merchant",
+                json!({ "param": "type" }),
+            ))
+        }
     }
     let amount = input::amount(&map)?;
     let payee = parse_payee(&map)?;
     let note = input::optional_string(&map, "note", 140)?;
     let key = idempotency::key_from(&req)?;
     let me = caller(&req, &state).await?;
-    let scope = crate::auth::Principal::Citizen { identity_id: me.id.clone() }.scope();
+    let scope = crate::auth::Principal::Citizen {
+        identity_id: me.id.clone(),
+    }
+    .scope();
     let st = state.clone();
     let work_key = key.clone();
     idempotency::run_once(&state, &scope, &key, &value, || async move {
@@ -158,11 +180,17 @@ pub async fn create_payment(req: HttpRequest, state: web::Data<AppState>, body: 
 }
 
 fn check_payment_id(id: &str) -> Result<(), ApiError> {
-    let ok = id.starts_with("pay_") && id.len() <= 24 && id[4..].bytes().all(|b| b.is_ascii_alphanumeric()) && id.len() > 4;
+    let ok = id.starts_with("pay_")
+        && id.len() <= 24
+        && id[4..].bytes().all(|b| b.is_ascii_alphanumeric())
+        && id.len() > 4;
     if ok {
         Ok(())
     } else {
-        Err(ApiError::InvalidId { kind: "payment", id: id.chars().take(40).collect() })
+        Err(ApiError::InvalidId {
+            kind: "payment",
+            id: id.chars().take(40).collect(),
+        })
     }
 }
 
@@ -200,7 +228,10 @@ pub async fn confirm_payment(
     let assertion = input::string(&map, "assertion", 8192)?;
     let key = idempotency::key_from(&req)?;
     let me = caller(&req, &state).await?;
-    let scope = crate::auth::Principal::Citizen { identity_id: me.id.clone() }.scope();
+    let scope = crate::auth::Principal::Citizen {
+        identity_id: me.id.clone(),
+    }
+    .scope();
     let st = state.clone();
     idempotency::run_once(&state, &scope, &key, &value, || async move {
         let verified = sessions::accept_assertion(&st, &assertion, Utc::now()).await?;
@@ -231,20 +262,30 @@ pub async fn confirm_payment(
     responses((status = 200, body = PaymentView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("citizen" = [])))]
 #[get("/v1/payments/{id}")]
-pub async fn get_payment(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn get_payment(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let payment_id = path.into_inner();
     check_payment_id(&payment_id)?;
     let me = caller(&req, &state).await?;
-    let payment = db::run(&state, move |conn| store::find_own(conn, &me.id, &payment_id))
-        .await?
-        .ok_or(ApiError::NotFound("payment"))?;
-    let (status, body) = match respond(&state, payment.clone(), actix_web::http::StatusCode::OK).await {
-        Ok(ok) => ok,
-        // A failed payment is still a payment to read, whatever its failure.
-        Err(_) => {
-            let view = db::run(&state, move |conn| store::view(conn, &payment)).await?;
-            (actix_web::http::StatusCode::OK, serde_json::to_value(view).map_err(|e| ApiError::Internal(e.to_string()))?)
-        }
-    };
+    let payment = db::run(&state, move |conn| {
+        store::find_own(conn, &me.id, &payment_id)
+    })
+    .await?
+    .ok_or(ApiError::NotFound("payment"))?;
+    let (status, body) =
+        match respond(&state, payment.clone(), actix_web::http::StatusCode::OK).await {
+            Ok(ok) => ok,
+            // A failed payment is still a payment to read, whatever its failure.
+            Err(_) => {
+                let view = db::run(&state, move |conn| store::view(conn, &payment)).await?;
+                (
+                    actix_web::http::StatusCode::OK,
+                    serde_json::to_value(view).map_err(|e| ApiError::Internal(e.to_string()))?,
+                )
+            }
+        };
     Ok(HttpResponse::build(status).json(body))
 }

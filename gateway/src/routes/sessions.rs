@@ -41,7 +41,10 @@ fn new_wallet_id() -> u128 {
         (status = 400, description = "Malformed body, or `sub` not a valid CCCD number (`invalid_cccd`)", body = ErrorBody),
         (status = 401, description = "Bad signature, issuer, audience, expired or replayed (`invalid_assertion`)", body = ErrorBody)))]
 #[post("/v1/sessions")]
-pub async fn create_session(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn create_session(
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let (_, map) = input::object(&body)?;
     let assertion = input::string(&map, "assertion", 8192)?;
     let now = Utc::now();
@@ -49,7 +52,10 @@ pub async fn create_session(state: web::Data<AppState>, body: web::Bytes) -> Res
 
     let wallet = new_wallet_id();
     let wallet_public = crate::ids::encode(crate::ids::ACCOUNT, wallet);
-    let row = db::run(&state, move |conn| identity::upsert(conn, &verified, &wallet_public, now)).await?;
+    let row = db::run(&state, move |conn| {
+        identity::upsert(conn, &verified, &wallet_public, now)
+    })
+    .await?;
     // Created on first sight: the wallet may not exceed what it holds. Creating it again
     // for a returning citizen answers `exists`, which is as good as created.
     let wallet_id = row.wallet_ledger_id()?;
@@ -61,8 +67,13 @@ pub async fn create_session(state: web::Data<AppState>, body: web::Bytes) -> Res
     );
     let ledger = state.ledger.clone();
     let result = web::block(move || ledger.create_accounts(&[account])).await??;
-    if !matches!(result.first(), Some(ledger::CreateAccountResult::Ok | ledger::CreateAccountResult::Exists)) {
-        return Err(ApiError::Internal(format!("wallet not created: {result:?}")));
+    if !matches!(
+        result.first(),
+        Some(ledger::CreateAccountResult::Ok | ledger::CreateAccountResult::Exists)
+    ) {
+        return Err(ApiError::Internal(format!(
+            "wallet not created: {result:?}"
+        )));
     }
     let (access_token, expires_at) = sessions::issue(&state, &row.id, now).await?;
     Ok(HttpResponse::Created().json(SessionView {

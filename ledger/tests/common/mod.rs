@@ -1,6 +1,6 @@
 //! Shared test support: a private schema per test on the real PostgreSQL, and the
 //! in-memory reference model the property tests compare against.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod model;
 
