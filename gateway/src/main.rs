@@ -59,6 +59,7 @@ async fn main() -> ExitCode {
 async fn run(demo: bool) -> Result<(), String> {
     let config = Config::from_process_env(demo).map_err(|e| e.to_string())?;
     let addr = config.addr.clone();
+    let demo_config = demo.then(|| config.clone());
     let _simulators = if demo {
         gateway::demo::announce(&config);
         Some(gateway::demo::start_simulators(&config).await?)
@@ -70,6 +71,9 @@ async fn run(demo: bool) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let listener = TcpListener::bind(&addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let running = gateway::app::start(state, listener).map_err(|e| e.to_string())?;
+    if let Some(config) = demo_config {
+        gateway::demo::seed(&config).await?;
+    }
     tracing::info!(addr = %running.addr, "gateway listening; docs at /docs");
     let handle = running.handle.clone();
     tokio::spawn(async move {
