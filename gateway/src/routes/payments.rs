@@ -12,7 +12,7 @@ use crate::citizens::sessions;
 use crate::db;
 use crate::error::{ApiError, ErrorBody};
 use crate::idempotency;
-use crate::payments::create::{confirm_and_run, create_and_run, respond, NewMovement};
+use crate::payments::create::{confirm_and_run, create_and_run, NewMovement};
 use crate::payments::model::{PaymentKind, PaymentView};
 use crate::payments::store;
 use crate::routes::citizen::{caller, require_level_2};
@@ -270,22 +270,11 @@ pub async fn get_payment(
     let payment_id = path.into_inner();
     check_payment_id(&payment_id)?;
     let me = caller(&req, &state).await?;
-    let payment = db::run(&state, move |conn| {
-        store::find_own(conn, &me.id, &payment_id)
+    let view = db::run(&state, move |conn| {
+        let payment =
+            store::find_own(conn, &me.id, &payment_id)?.ok_or(ApiError::NotFound("payment"))?;
+        store::view(conn, &payment)
     })
-    .await?
-    .ok_or(ApiError::NotFound("payment"))?;
-    let (status, body) =
-        match respond(&state, payment.clone(), actix_web::http::StatusCode::OK).await {
-            Ok(ok) => ok,
-            // A failed payment is still a payment to read, whatever its failure.
-            Err(_) => {
-                let view = db::run(&state, move |conn| store::view(conn, &payment)).await?;
-                (
-                    actix_web::http::StatusCode::OK,
-                    serde_json::to_value(view).map_err(|e| ApiError::Internal(e.to_string()))?,
-                )
-            }
-        };
-    Ok(HttpResponse::build(status).json(body))
+    .await?;
+    Ok(HttpResponse::Ok().json(view))
 }
