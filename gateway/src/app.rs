@@ -131,6 +131,10 @@ pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
     let timeout = std::time::Duration::from_millis(config.outside_timeout_ms);
     let bank = adapters::bank::HttpBankAdapter::new(config.napas_base_url.clone(), timeout)
         .map_err(|e| StartupError::Other(format!("bank adapter: {e}")))?;
+    let billers = adapters::biller::HttpBillerAdapter::new(&config.billers_base_url, timeout)
+        .map_err(|e| StartupError::Other(format!("biller adapter: {e}")))?;
+    let funding =
+        crate::funding::FundingProviders::from_config(&config).map_err(StartupError::Other)?;
     Ok(AppState {
         config: Arc::new(config),
         ledger,
@@ -138,6 +142,8 @@ pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
         redis,
         metrics,
         bank: Arc::new(bank),
+        billers: Arc::new(billers),
+        funding: Arc::new(funding),
     })
 }
 
@@ -198,6 +204,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(routes::payments::create_payment)
         .service(routes::payments::confirm_payment)
         .service(routes::payments::get_payment)
+        .service(routes::bills::list_billers)
+        .service(routes::bills::inquire_bill)
+        .service(routes::insurance::create_quote)
+        .service(routes::callbacks::vnpay_ipn)
+        .service(routes::callbacks::momo_ipn)
+        .service(routes::callbacks::zalopay_callback)
+        .service(routes::merchants::create_merchant)
+        .service(routes::merchant_requests::create_request)
+        .service(routes::merchant_requests::get_request)
+        .service(routes::merchant_requests::capture_request)
+        .service(routes::merchant_requests::void_request)
+        .service(routes::merchant_requests::create_refund)
         .service(web::redirect("/docs", "/docs/"))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi()));
 }
@@ -244,6 +262,8 @@ pub fn start(state: AppState, listener: TcpListener) -> std::io::Result<RunningG
     .run();
     let handle = server.handle();
     tokio::spawn(resume_pending_payments(data.clone()));
+    tokio::spawn(crate::merchants::webhooks::run_worker(data.clone()));
+    tokio::spawn(crate::merchants::run_maintenance(data.clone()));
     Ok(RunningGateway {
         addr,
         handle,

@@ -1,5 +1,6 @@
-//! Who is calling: the operator (a configured bearer token, compared in constant time)
-//! or a citizen (an access token from `POST /v1/sessions`). Checked inside handlers
+//! Who is calling: the operator (a configured bearer token, compared in constant time),
+//! a citizen (an access token from `POST /v1/sessions`) or a merchant (an API key, looked
+//! up by its SHA-256). Checked inside handlers
 //! after input validation, in the order the API fixes: input, credentials,
 //! permission, existence.
 
@@ -13,7 +14,13 @@ use crate::state::AppState;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
     Operator,
-    Citizen { identity_id: String },
+    Citizen {
+        identity_id: String,
+    },
+    /// A merchant's API key; its POSTs are also signed (see `merchants::signature`).
+    Merchant {
+        merchant_id: String,
+    },
 }
 
 impl Principal {
@@ -22,6 +29,7 @@ impl Principal {
         match self {
             Self::Operator => "operator".to_string(),
             Self::Citizen { identity_id } => format!("citizen:{identity_id}"),
+            Self::Merchant { merchant_id } => format!("merchant:{merchant_id}"),
         }
     }
 }
@@ -42,24 +50,30 @@ pub async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<Princip
     if state.config.admin_token.matches(token) {
         return Ok(Principal::Operator);
     }
+    if let Some(key) = crate::merchants::secrets::PlaintextApiKey::recognise(token) {
+        return match crate::merchants::store::find_by_api_key(state, key).await? {
+            Some(merchant_id) => Ok(Principal::Merchant { merchant_id }),
+            None => Err(ApiError::Unauthenticated),
+        };
+    }
     match sessions::resolve(state, token).await? {
         Some(identity_id) => Ok(Principal::Citizen { identity_id }),
         None => Err(ApiError::Unauthenticated),
     }
 }
 
-/// Operator-only endpoints: a citizen is a 403.
+/// Operator-only endpoints: a citizen or a merchant is a 403.
 pub async fn require_operator(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
     match authenticate(req, state).await? {
         Principal::Operator => Ok(()),
-        Principal::Citizen { .. } => Err(ApiError::Forbidden),
+        Principal::Citizen { .. } | Principal::Merchant { .. } => Err(ApiError::Forbidden),
     }
 }
 
-/// Citizen-only endpoints: the operator is a 403 (it has no wallet).
+/// Citizen-only endpoints: the operator or a merchant is a 403 (neither has a wallet).
 pub async fn require_citizen(req: &HttpRequest, state: &AppState) -> Result<String, ApiError> {
     match authenticate(req, state).await? {
         Principal::Citizen { identity_id } => Ok(identity_id),
-        Principal::Operator => Err(ApiError::Forbidden),
+        Principal::Operator | Principal::Merchant { .. } => Err(ApiError::Forbidden),
     }
 }

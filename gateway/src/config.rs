@@ -66,6 +66,13 @@ pub struct Config {
     pub qr_account: String,
     pub providers: ProviderCredentials,
     pub webhook_allow_private: bool,
+    /// Seals merchants' signing and webhook secrets at rest (`MERCHANT_SECRETS_KEY`).
+    pub merchant_secrets_key: Secret,
+    /// The shortest `expires_in_seconds` a payment request may ask for (60; tests
+    /// lower it to watch a hold expire).
+    pub merchant_request_min_expiry_seconds: u64,
+    /// The first webhook retry's delay; each later one doubles it.
+    pub webhook_retry_base_ms: u64,
     pub db_pool_size: u32,
     /// Step-up thresholds and the monthly cap.
     pub rules: crate::rules::MovementRules,
@@ -73,8 +80,19 @@ pub struct Config {
     pub session_ttl_seconds: u64,
     /// The NAPAS switch (the simulator unless set).
     pub napas_base_url: String,
+    /// Where EVN, the water companies and VSS live (`{root}/evn`, `/water`, `/vss`; the
+    /// simulators unless set).
+    pub billers_base_url: String,
+    /// How long an insurance quote may be paid after it is given.
+    pub insurance_quote_ttl_seconds: u64,
     /// How long to wait for any outside system before treating the call as timed out.
     pub outside_timeout_ms: u64,
+    /// Where the wallet providers are (their simulators unless set).
+    pub vnpay_base_url: String,
+    pub momo_base_url: String,
+    pub zalopay_base_url: String,
+    /// The gateway's own address as the providers call it back and send payers back.
+    pub public_url: String,
 }
 
 /// Where variables come from: the process environment, or a map in tests.
@@ -149,6 +167,7 @@ impl Config {
             monthly_cap: amount("MONTHLY_OUTFLOW_CAP", defaults.monthly_cap)?,
         };
         let simulator_addr = or("SIMULATOR_ADDR", "127.0.0.1:8081");
+        let gateway_addr = or("GATEWAY_ADDR", "127.0.0.1:8080");
         let webhook_allow_private = match env.var("WEBHOOK_ALLOW_PRIVATE").as_deref() {
             None => demo,
             Some("true") | Some("1") => true,
@@ -165,11 +184,21 @@ impl Config {
             demo,
             database_url: or("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gateway"),
             redis_url: or("REDIS_URL", "redis://127.0.0.1:6379"),
-            addr: or("GATEWAY_ADDR", "127.0.0.1:8080"),
+            addr: gateway_addr.clone(),
             admin_token: secret("GATEWAY_ADMIN_TOKEN", &|| random_token("adm_"))?,
             vneid_jwt_key: secret("VNEID_JWT_KEY", &|| random_token(""))?,
             napas_base_url: or("NAPAS_BASE_URL", &format!("http://{simulator_addr}/napas")),
-            simulator_addr,
+            billers_base_url: or("BILLERS_BASE_URL", &format!("http://{simulator_addr}")),
+            insurance_quote_ttl_seconds: match number("INSURANCE_QUOTE_TTL_SECONDS", 1_800)? {
+                ttl @ 1..=86_400 => ttl,
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        name: "INSURANCE_QUOTE_TTL_SECONDS",
+                        reason: "must be 1 to 86400 seconds".into(),
+                    })
+                }
+            },
+            simulator_addr: simulator_addr.clone(),
             qr_bank_bin: plain("GATEWAY_QR_BANK_BIN", "970436")?,
             qr_account: plain("GATEWAY_QR_ACCOUNT", "0011001234567")?,
             providers: ProviderCredentials {
@@ -186,10 +215,24 @@ impl Config {
                 zalopay_key2: secret("ZALOPAY_KEY2", &fixed("kLtgPl8HHhfvMuDHPwKfgfsY4Ydm9eIz"))?,
             },
             webhook_allow_private,
+            merchant_secrets_key: secret(
+                "MERCHANT_SECRETS_KEY",
+                // Fixed, so merchants onboarded in one demo run still work in the next.
+                &fixed("demo-merchant-secrets-key"),
+            )?,
+            merchant_request_min_expiry_seconds: number("MERCHANT_REQUEST_MIN_EXPIRY_SECONDS", 60)?,
+            webhook_retry_base_ms: number("WEBHOOK_RETRY_BASE_MS", 1_000)?,
             db_pool_size,
             rules,
             session_ttl_seconds: number("SESSION_TTL_SECONDS", 900)?,
             outside_timeout_ms: number("OUTSIDE_TIMEOUT_MS", 5_000)?,
+            vnpay_base_url: or("VNPAY_BASE_URL", &format!("http://{simulator_addr}/vnpay")),
+            momo_base_url: or("MOMO_BASE_URL", &format!("http://{simulator_addr}/momo")),
+            zalopay_base_url: or(
+                "ZALOPAY_BASE_URL",
+                &format!("http://{simulator_addr}/zalopay"),
+            ),
+            public_url: or("GATEWAY_PUBLIC_URL", &format!("http://{gateway_addr}")),
         })
     }
 }

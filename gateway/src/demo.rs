@@ -8,18 +8,44 @@ use crate::config::Config;
 
 /// The demo citizens: (CCCD, name, birth date, phone, bank BIN, account, bank balance).
 pub const DEMO_CITIZENS: [(&str, &str, &str, &str, &str, &str, i64); 2] = [
-    ("001090000001", "Nguyễn Văn An", "1990-03-15", "0900000001", "970436", "0011000000001", 200_000_000),
-    ("079301000002", "Trần Thị Bình", "2001-07-02", "0800000002", "970415", "1011000000002", 50_000_000),
+    (
+        "001090000001",
+        "Nguyễn Văn An",
+        "1990-03-15",
+        "0900000001",
+        "970436",
+        "0011000000001",
+        200_000_000,
+    ),
+    (
+        "079301000002",
+        "Trần Thị Bình",
+        "2001-07-02",
+        "0800000002",
+        "970415",
+        "1011000000002",
+        50_000_000,
+    ),
 ];
 
 /// Starts the simulators of every outside system on `SIMULATOR_ADDR`, sharing the
 /// VNeID key with the gateway as the real identity provider would.
 pub async fn start_simulators(config: &Config) -> Result<RunningSimulators, String> {
-    let simulators = SimulatorConfig::new(config.vneid_jwt_key.expose().as_bytes().to_vec());
+    let funding = crate::funding::FundingProviders::from_config(config)?;
+    let simulators = SimulatorConfig::new(config.vneid_jwt_key.expose().as_bytes().to_vec())
+        .with_gateway_base_url(config.public_url.clone())
+        .with_vnpay(funding.vnpay_credentials)
+        .with_momo(funding.momo_credentials)
+        .with_zalopay(funding.zalopay_credentials);
     Simulators::new(simulators)
         .start(config.simulator_addr.as_str())
         .await
-        .map_err(|e| format!("cannot start the simulators on {}: {e}", config.simulator_addr))
+        .map_err(|e| {
+            format!(
+                "cannot start the simulators on {}: {e}",
+                config.simulator_addr
+            )
+        })
 }
 
 /// Puts the demo data into the simulators: the demo citizens' bank accounts.
@@ -38,7 +64,10 @@ pub async fn seed(config: &Config) -> Result<(), String> {
             .map_err(|e| format!("seeding the bank simulator: {e}"))?;
         // 409: already there from an earlier seed of the same simulators.
         if !(res.status().is_success() || res.status().as_u16() == 409) {
-            return Err(format!("seeding the bank simulator answered {}", res.status()));
+            return Err(format!(
+                "seeding the bank simulator answered {}",
+                res.status()
+            ));
         }
     }
     Ok(())

@@ -17,12 +17,20 @@ pub enum ApiError {
     InvalidAmount,
     #[error("not a valid CCCD personal identification number: {0}")]
     InvalidCccd(&'static str),
+    #[error("not a valid tax code: 10 digits, a 12-digit personal identification number, or NNNNNNNNNN-NNN")]
+    InvalidTaxCode(&'static str),
+    #[error("the webhook URL is not acceptable: {0}")]
+    InvalidWebhookUrl(&'static str),
+    #[error("not a VietQR payload this gateway can pay: {0}")]
+    InvalidQr(&'static str),
     #[error("the Idempotency-Key header is required on this request")]
     IdempotencyKeyRequired,
     #[error("the Idempotency-Key header must be 1 to 255 printable ASCII characters")]
     IdempotencyKeyInvalid,
     #[error("missing or invalid credentials")]
     Unauthenticated,
+    #[error("the request signature, timestamp or nonce is not valid")]
+    InvalidSignature,
     #[error("the VNeID assertion is invalid, expired or already used")]
     InvalidAssertion,
     #[error("these credentials may not do this")]
@@ -59,6 +67,16 @@ pub enum ApiError {
         code: &'static str,
         message: &'static str,
     },
+    #[error("{message}")]
+    InvalidInput {
+        code: &'static str,
+        message: String,
+        details: Value,
+    },
+    #[error("the biller has no bill for this customer code")]
+    BillNotFound,
+    #[error("this bill has already been paid")]
+    BillAlreadyPaid { payment_id: Option<String> },
     #[error("this path does not accept this method")]
     MethodNotAllowed,
     #[error("{0} is unavailable, try again later")]
@@ -108,9 +126,13 @@ impl ApiError {
             Self::InvalidId { .. } => (StatusCode::BAD_REQUEST, "invalid_id"),
             Self::InvalidAmount => (StatusCode::BAD_REQUEST, "invalid_amount"),
             Self::InvalidCccd(_) => (StatusCode::BAD_REQUEST, "invalid_cccd"),
+            Self::InvalidTaxCode(_) => (StatusCode::BAD_REQUEST, "invalid_tax_code"),
+            Self::InvalidWebhookUrl(_) => (StatusCode::BAD_REQUEST, "invalid_webhook_url"),
+            Self::InvalidQr(_) => (StatusCode::BAD_REQUEST, "invalid_qr"),
             Self::IdempotencyKeyRequired => (StatusCode::BAD_REQUEST, "idempotency_key_required"),
             Self::IdempotencyKeyInvalid => (StatusCode::BAD_REQUEST, "idempotency_key_invalid"),
             Self::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            Self::InvalidSignature => (StatusCode::UNAUTHORIZED, "invalid_signature"),
             Self::InvalidAssertion => (StatusCode::UNAUTHORIZED, "invalid_assertion"),
             Self::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
             Self::VneidLevelInsufficient => (StatusCode::FORBIDDEN, "vneid_level_insufficient"),
@@ -135,6 +157,9 @@ impl ApiError {
                 "bank_account_holder_mismatch",
             ),
             Self::BusinessRule { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
+            Self::InvalidInput { code, .. } => (StatusCode::BAD_REQUEST, code),
+            Self::BillNotFound => (StatusCode::NOT_FOUND, "bill_not_found"),
+            Self::BillAlreadyPaid { .. } => (StatusCode::CONFLICT, "bill_already_paid"),
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "service_unavailable"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
@@ -164,10 +189,16 @@ impl ApiError {
 
     fn details(&self) -> Value {
         match self {
-            Self::InvalidRequest { details, .. } => details.clone(),
+            Self::InvalidRequest { details, .. } | Self::InvalidInput { details, .. } => {
+                details.clone()
+            }
+            Self::BillAlreadyPaid { payment_id } => json!({ "payment_id": payment_id }),
             Self::InvalidId { kind, .. } => json!({ "kind": kind }),
             Self::Unavailable(dependency) => json!({ "dependency": dependency }),
-            Self::InvalidCccd(reason) => json!({ "reason": reason }),
+            Self::InvalidCccd(reason)
+            | Self::InvalidTaxCode(reason)
+            | Self::InvalidWebhookUrl(reason)
+            | Self::InvalidQr(reason) => json!({ "reason": reason }),
             Self::StepUpFailed(reason) => json!({ "reason": reason }),
             Self::InsufficientFunds { payment_id } => json!({ "payment_id": payment_id }),
             Self::MonthlyLimitExceeded { cap, used } => json!({ "cap": cap, "used": used }),
@@ -176,10 +207,12 @@ impl ApiError {
             | Self::IdempotencyKeyRequired
             | Self::IdempotencyKeyInvalid
             | Self::Unauthenticated
+            | Self::InvalidSignature
             | Self::InvalidAssertion
             | Self::Forbidden
             | Self::VneidLevelInsufficient
             | Self::PayeeNotFound
+            | Self::BillNotFound
             | Self::BankAccountNotFound
             | Self::RouteNotFound
             | Self::IdempotencyKeyReused
@@ -198,6 +231,10 @@ fn not_found_code(kind: &str) -> &'static str {
         "account" => "account_not_found",
         "payment" => "payment_not_found",
         "bank link" => "bank_link_not_found",
+        "bill" => "bill_not_found",
+        "quote" => "quote_not_found",
+        "payment request" => "payment_request_not_found",
+        "refund" => "refund_not_found",
         _ => "not_found",
     }
 }

@@ -4,14 +4,17 @@
 
 pub mod app;
 pub mod auth;
+pub mod bills;
 pub mod chart;
 pub mod citizens;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod funding;
 pub mod idempotency;
 pub mod ids;
+pub mod merchants;
 pub mod metrics;
 pub mod openapi;
 pub mod payments;

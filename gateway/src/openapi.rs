@@ -28,6 +28,20 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+        components.add_security_scheme(
+            "merchant",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A merchant's API key. Every POST also carries X-Timestamp (Unix \
+seconds, within 300 s), X-Nonce (never reused) and X-Signature: lowercase hex \
+HMAC-SHA256(signing secret, METHOD \\n path_with_query \\n timestamp \\n nonce \\n \
+hex(SHA-256(body)))",
+                    ))
+                    .build(),
+            ),
+        );
     }
 }
 
@@ -57,14 +71,33 @@ number and VNeID, on a double-entry ledger. Amounts are integers in dong. Errors
         routes::payments::create_payment,
         routes::payments::confirm_payment,
         routes::payments::get_payment,
+        routes::bills::list_billers,
+        routes::bills::inquire_bill,
+        routes::insurance::create_quote,
+        routes::callbacks::vnpay_ipn,
+        routes::callbacks::momo_ipn,
+        routes::callbacks::zalopay_callback,
+        routes::merchants::create_merchant,
+        routes::merchant_requests::create_request,
+        routes::merchant_requests::get_request,
+        routes::merchant_requests::capture_request,
+        routes::merchant_requests::void_request,
+        routes::merchant_requests::create_refund,
     ),
-    components(schemas(crate::error::ErrorBody, crate::error::ErrorObject)),
+    components(schemas(
+        crate::error::ErrorBody,
+        crate::error::ErrorObject,
+        crate::bills::receipts::BillPaymentView,
+    )),
     modifiers(&BearerAuth),
     tags(
         (name = "operations", description = "Health, readiness and metrics"),
         (name = "ledger", description = "Accounts, entries and the journal's integrity"),
         (name = "citizens", description = "VNeID sessions, the wallet, bank links, top-ups and withdrawals"),
         (name = "payments", description = "Transfers and other payments, step-up confirmation"),
+        (name = "bills", description = "Billers, bill inquiries and insurance quotes; pay them with POST /v1/payments"),
+        (name = "callbacks", description = "Wallet providers' signed callbacks, answered in each provider's own format"),
+        (name = "merchants", description = "Merchant onboarding, payment requests with dynamic VietQR, capture, void, refunds. Webhooks: POST to the merchant's webhook_url with body {\"id\": \"evt_...\", \"type\", \"created_at\", \"data\"} and header X-Webhook-Signature: t=<unix seconds>,v1=<hex HMAC-SHA512(webhook secret, t + \".\" + body)>, retried with exponential backoff until a 2xx"),
     )
 )]
 pub struct ApiDoc;

@@ -77,3 +77,147 @@ diesel::allow_tables_to_appear_in_same_query!(
     payment_events,
     idempotency_keys
 );
+
+diesel::table! {
+    provider_orders (payment_id) {
+        payment_id -> Text,
+        provider -> Text,
+        provider_reference -> Nullable<Text>,
+        redirect_url -> Nullable<Text>,
+        amount -> BigInt,
+        created_at -> Timestamptz,
+        recorded_at -> Nullable<Timestamptz>,
+        provider_transaction_id -> Nullable<Text>,
+        result_code -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    bill_inquiries (id) {
+        id -> Text,
+        identity_id -> Text,
+        biller_code -> Text,
+        bill_ref -> Text,
+        customer_code -> Text,
+        customer_name -> Text,
+        period -> Text,
+        amount_due -> BigInt,
+        status -> Text,
+        details -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    insurance_quotes (id) {
+        id -> Text,
+        identity_id -> Text,
+        scheme -> Text,
+        biller_code -> Text,
+        monthly_income -> Nullable<BigInt>,
+        support_group -> Nullable<Text>,
+        member_position -> Nullable<Integer>,
+        months -> Integer,
+        monthly -> BigInt,
+        amount -> BigInt,
+        base_salary -> BigInt,
+        breakdown -> Text,
+        quote_date -> Date,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    biller_payments (identity_id, idempotency_key) {
+        identity_id -> Text,
+        idempotency_key -> Text,
+        kind -> Text,
+        bill_id -> Nullable<Text>,
+        quote_id -> Nullable<Text>,
+        biller_code -> Text,
+        claim_key -> Text,
+        payment_id -> Nullable<Text>,
+        claimed -> Bool,
+        biller_transaction_id -> Nullable<Text>,
+        confirmed_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    merchants (id) {
+        id -> Text,
+        name -> Text,
+        tax_code -> Text,
+        settlement_bank_bin -> Text,
+        settlement_account_number -> Text,
+        webhook_url -> Nullable<Text>,
+        ledger_account_id -> Text,
+        api_key_hash -> Text,
+        signing_secret_sealed -> Text,
+        webhook_secret_sealed -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    merchant_payment_requests (id) {
+        id -> Text,
+        merchant_id -> Text,
+        amount -> BigInt,
+        order_ref -> Text,
+        description -> Nullable<Text>,
+        capture -> Text,
+        status -> Text,
+        qr -> Text,
+        expires_at -> Timestamptz,
+        claimed_payment_id -> Nullable<Text>,
+        payment_id -> Nullable<Text>,
+        captured_amount -> BigInt,
+        refunded_amount -> BigInt,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    merchant_payment_links (identity_id, idempotency_key) {
+        identity_id -> Text,
+        idempotency_key -> Text,
+        payment_request_id -> Text,
+    }
+}
+
+diesel::table! {
+    merchant_refunds (id) {
+        id -> Text,
+        payment_request_id -> Text,
+        merchant_id -> Text,
+        amount -> BigInt,
+        status -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    merchant_webhook_events (id) {
+        id -> Text,
+        merchant_id -> Text,
+        event_type -> Text,
+        body -> Text,
+        created_at -> Timestamptz,
+        attempts -> Integer,
+        next_attempt_at -> Timestamptz,
+        delivered_at -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    merchants,
+    merchant_payment_requests,
+    merchant_refunds,
+    merchant_webhook_events
+);

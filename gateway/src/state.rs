@@ -16,4 +16,6 @@ pub struct AppState {
     pub redis: redis::aio::ConnectionManager,
     pub metrics: Metrics,
     pub bank: Arc<dyn BankAdapter>,
+    pub billers: Arc<dyn adapters::biller::BillerAdapter>,
+    pub funding: Arc<crate::funding::FundingProviders>,
 }

@@ -59,10 +59,17 @@ impl TestGateway {
 
     /// Starts with extra environment variables (they win over the test defaults).
     pub async fn start_with(overrides: HashMap<&str, &str>) -> Self {
-        let simulators = Simulators::new(SimulatorConfig::new(VNEID_KEY.as_bytes().to_vec()))
-            .start("127.0.0.1:0")
-            .await
-            .unwrap();
+        // The gateway's port first: the provider simulators call it back.
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let gateway_addr = listener.local_addr().unwrap().to_string();
+        let simulators = Simulators::new(
+            SimulatorConfig::new(VNEID_KEY.as_bytes().to_vec())
+                .with_gateway_base_url(format!("http://{gateway_addr}"))
+                .with_callback_backoff(std::time::Duration::from_millis(100)),
+        )
+        .start("127.0.0.1:0")
+        .await
+        .unwrap();
         let (database_url, schema) = fresh_schema();
         let simulators_url = format!("http://{}", simulators.local_addr);
         let mut env: HashMap<String, String> = [
@@ -71,6 +78,7 @@ impl TestGateway {
             ("VNEID_JWT_KEY", VNEID_KEY),
             ("DATABASE_POOL_SIZE", "4"),
             ("SIMULATOR_ADDR", &simulators.local_addr.to_string()),
+            ("GATEWAY_ADDR", &gateway_addr),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -82,7 +90,6 @@ impl TestGateway {
         // tests rely on is set above.
         let config = Config::from_env(&env, true).unwrap();
         let state = gateway::app::build_state(config).await.unwrap();
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let gateway = gateway::app::start(state, listener).unwrap();
         Self {
             base_url: format!("http://{}", gateway.addr),
@@ -352,5 +359,345 @@ impl TestGateway {
             );
         }
         (session, link)
+    }
+}
+
+/// Bills and insurance: the biller simulators' control API and the biller collection
+/// accounts.
+impl TestGateway {
+    /// POST JSON to the simulators; returns status and JSON body.
+    pub async fn simulator_post(&self, path: &str, body: Value) -> (u16, Value) {
+        let res = self
+            .client
+            .post(format!("{}{path}", self.simulators_url))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        (status, res.json::<Value>().await.unwrap_or(Value::Null))
+    }
+
+    /// GET from the simulators; returns status and JSON body.
+    pub async fn simulator_get(&self, path: &str) -> (u16, Value) {
+        let res = self
+            .client
+            .get(format!("{}{path}", self.simulators_url))
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        (status, res.json::<Value>().await.unwrap_or(Value::Null))
+    }
+
+    /// Issues an electricity bill at the EVN simulator and returns it.
+    pub async fn evn_bill(&self, customer_code: &str, name: &str, period: &str, kwh: u32) -> Value {
+        let (status, bill) = self
+            .simulator_post(
+                "/evn/bills",
+                serde_json::json!({
+                    "customer_code": customer_code, "customer_name": name,
+                    "period": period, "kwh": kwh,
+                }),
+            )
+            .await;
+        assert_eq!(status, 201, "{bill}");
+        bill
+    }
+
+    /// Sets a biller simulator's fault mode (`system`: `evn`, `water` or `vss`).
+    pub async fn biller_faults(&self, system: &str, mode: &str, delay_ms: u64) {
+        let (status, body) = self
+            .simulator_post(
+                &format!("/{system}/faults"),
+                serde_json::json!({ "mode": mode, "delay_ms": delay_ms }),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+
+    /// The public id of a biller's collection account.
+    pub fn biller_collection_account(code: &str) -> String {
+        let name = gateway::system_accounts::biller_collection(code);
+        gateway::ids::encode(
+            gateway::ids::ACCOUNT,
+            gateway::system_accounts::system_account_id(&name),
+        )
+    }
+
+    /// A biller's collection account as the operator reads it.
+    pub async fn biller_collection(&self, code: &str) -> Value {
+        let id = Self::biller_collection_account(code);
+        let (status, account) = self
+            .get(&format!("/v1/accounts/{id}"), Some(ADMIN_TOKEN))
+            .await;
+        assert_eq!(status, 200, "{account}");
+        account
+    }
+
+    /// Polls a payment until it leaves `pending` (or `timeout_secs` pass) and returns it.
+    pub async fn settled_payment(&self, session: &Session, id: &str, timeout_secs: u64) -> Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(timeout_secs);
+        loop {
+            let (status, payment) = self
+                .get(&format!("/v1/payments/{id}"), Some(&session.token))
+                .await;
+            assert_eq!(status, 200, "{payment}");
+            if payment["status"] != "pending" || std::time::Instant::now() > deadline {
+                return payment;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+    }
+}
+
+/// A merchant onboarded through the API, with the credentials it was shown once.
+#[derive(Debug, Clone)]
+pub struct Merchant {
+    pub id: String,
+    pub api_key: String,
+    pub signing_secret: String,
+    pub webhook_secret: String,
+    pub ledger_account_id: String,
+}
+
+impl TestGateway {
+    /// `POST /v1/admin/merchants` as the operator.
+    pub async fn create_merchant(&self, body: Value) -> (u16, Value) {
+        self.post_raw(
+            "/v1/admin/merchants",
+            Some(ADMIN_TOKEN),
+            &[],
+            &body.to_string(),
+        )
+        .await
+    }
+
+    /// Onboards an enterprise merchant, optionally with a webhook URL.
+    pub async fn onboard_merchant(&self, webhook_url: Option<&str>) -> Merchant {
+        let (status, body) = self
+            .create_merchant(serde_json::json!({
+                "name": "Cửa hàng Thử nghiệm",
+                "tax_code": format!("0{:09}", rand::random::<u32>() % 1_000_000_000),
+                "settlement": { "bank_bin": "970436", "account_number": "0011009999999" },
+                "webhook_url": webhook_url,
+            }))
+            .await;
+        assert_eq!(status, 201, "{body}");
+        let text = |k: &str| body[k].as_str().unwrap().to_string();
+        Merchant {
+            id: text("id"),
+            api_key: text("api_key"),
+            signing_secret: text("signing_secret"),
+            webhook_secret: text("webhook_secret"),
+            ledger_account_id: text("ledger_account_id"),
+        }
+    }
+
+    /// A merchant POST with explicit `X-Timestamp`, `X-Nonce` and `X-Signature` (for
+    /// tests of refusals).
+    pub async fn merchant_post_with(
+        &self,
+        merchant: &Merchant,
+        path: &str,
+        key: &str,
+        body: &str,
+        [timestamp, nonce, signature]: [&str; 3],
+    ) -> (u16, Value) {
+        self.post_raw(
+            path,
+            Some(&merchant.api_key),
+            &[
+                ("idempotency-key", key),
+                ("x-timestamp", timestamp),
+                ("x-nonce", nonce),
+                ("x-signature", signature),
+            ],
+            body,
+        )
+        .await
+    }
+
+    /// A correctly signed merchant POST with a fresh nonce.
+    pub async fn merchant_post(
+        &self,
+        merchant: &Merchant,
+        path: &str,
+        key: &str,
+        body: Value,
+    ) -> (u16, Value) {
+        let body = body.to_string();
+        let timestamp = now_unix().to_string();
+        let nonce = format!("n-{:016x}", rand::random::<u64>());
+        let signature = sign_merchant_request(merchant, "POST", path, &timestamp, &nonce, &body);
+        self.merchant_post_with(merchant, path, key, &body, [&timestamp, &nonce, &signature])
+            .await
+    }
+
+    /// A merchant GET (GETs are not signed).
+    pub async fn merchant_get(&self, merchant: &Merchant, path: &str) -> (u16, Value) {
+        self.get(path, Some(&merchant.api_key)).await
+    }
+}
+
+pub fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// The `X-Signature` of a merchant request, as api.md defines it.
+pub fn sign_merchant_request(
+    merchant: &Merchant,
+    method: &str,
+    path: &str,
+    timestamp: &str,
+    nonce: &str,
+    body: &str,
+) -> String {
+    gateway::merchants::signature::sign(
+        merchant.signing_secret.as_bytes(),
+        method,
+        path,
+        timestamp,
+        nonce,
+        body.as_bytes(),
+    )
+}
+
+/// One webhook delivery as the merchant's endpoint received it.
+#[derive(Debug, Clone)]
+pub struct ReceivedWebhook {
+    pub signature: String,
+    pub body: String,
+    pub json: Value,
+}
+
+impl ReceivedWebhook {
+    /// Whether `X-Webhook-Signature` is `t=..,v1=<HMAC-SHA512(secret, t + "." + body)>`.
+    pub fn signed_with(&self, secret: &str) -> bool {
+        let mut t = None;
+        let mut v1 = None;
+        for part in self.signature.split(',') {
+            match part.split_once('=') {
+                Some(("t", value)) => t = Some(value),
+                Some(("v1", value)) => v1 = Some(value),
+                _ => {}
+            }
+        }
+        let (Some(t), Some(v1)) = (t, v1) else {
+            return false;
+        };
+        let fresh = t.parse::<i64>().is_ok_and(|t| (now_unix() - t).abs() < 600);
+        fresh
+            && adapters::providers::mac::verify_hmac_sha512_hex(
+                secret.as_bytes(),
+                format!("{t}.{}", self.body).as_bytes(),
+                v1,
+            )
+    }
+}
+
+/// A merchant's webhook endpoint: a minimal HTTP/1.1 server on 127.0.0.1 that answers
+/// 500 to its first `fail_first` requests and 200 after, recording what it acknowledged.
+pub struct WebhookReceiver {
+    pub url: String,
+    pub attempts: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    received: std::sync::Arc<std::sync::Mutex<Vec<ReceivedWebhook>>>,
+}
+
+impl WebhookReceiver {
+    pub async fn start(fail_first: usize) -> Self {
+        use std::sync::atomic::Ordering;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hooks", listener.local_addr().unwrap());
+        let attempts = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (count, store) = (attempts.clone(), received.clone());
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut socket, _)) = listener.accept().await else {
+                    return;
+                };
+                let (count, store) = (count.clone(), store.clone());
+                tokio::spawn(async move {
+                    let mut data = Vec::new();
+                    let mut buf = [0u8; 4096];
+                    let (head, body_start) = loop {
+                        let n = socket.read(&mut buf).await.unwrap_or(0);
+                        if n == 0 {
+                            return;
+                        }
+                        data.extend_from_slice(&buf[..n]);
+                        if let Some(i) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+                            break (String::from_utf8_lossy(&data[..i]).to_string(), i + 4);
+                        }
+                    };
+                    let header = |name: &str| {
+                        head.lines()
+                            .filter_map(|l| l.split_once(':'))
+                            .find(|(k, _)| k.trim().eq_ignore_ascii_case(name))
+                            .map(|(_, v)| v.trim().to_string())
+                    };
+                    let length: usize = header("content-length")
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(0);
+                    while data.len() < body_start + length {
+                        let n = socket.read(&mut buf).await.unwrap_or(0);
+                        if n == 0 {
+                            break;
+                        }
+                        data.extend_from_slice(&buf[..n]);
+                    }
+                    let body = String::from_utf8_lossy(&data[body_start..]).to_string();
+                    let attempt = count.fetch_add(1, Ordering::SeqCst);
+                    let status = if attempt < fail_first {
+                        "500 Internal Server Error"
+                    } else {
+                        store.lock().unwrap().push(ReceivedWebhook {
+                            signature: header("x-webhook-signature").unwrap_or_default(),
+                            json: serde_json::from_str(&body).unwrap_or(Value::Null),
+                            body,
+                        });
+                        "200 OK"
+                    };
+                    let reply = format!(
+                        "HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                    );
+                    let _ = socket.write_all(reply.as_bytes()).await;
+                    let _ = socket.shutdown().await;
+                });
+            }
+        });
+        Self {
+            url,
+            attempts,
+            received,
+        }
+    }
+
+    /// Every acknowledged delivery so far.
+    pub fn received(&self) -> Vec<ReceivedWebhook> {
+        self.received.lock().unwrap().clone()
+    }
+
+    /// Waits (up to 20 s) for an acknowledged event of `event_type` about `object_id`.
+    pub async fn wait_for(&self, event_type: &str, object_id: &str) -> ReceivedWebhook {
+        for _ in 0..200 {
+            if let Some(found) = self
+                .received()
+                .into_iter()
+                .find(|w| w.json["type"] == event_type && w.json["data"]["id"] == object_id)
+            {
+                return found;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!(
+            "no {event_type} webhook for {object_id}; got {:?}",
+            self.received()
+        );
     }
 }

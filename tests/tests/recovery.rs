@@ -13,7 +13,9 @@ async fn a_retry_after_a_crash_resumes_the_payment_and_moves_money_once() {
     let gw = TestGateway::start().await;
     let payer = Citizen::hanoi(40);
     let payee = Citizen::saigon(41);
-    let (session, _) = gw.funded_citizen(&payer, "0011000000040", 5_000_000, 1_000_000).await;
+    let (session, _) = gw
+        .funded_citizen(&payer, "0011000000040", 5_000_000, 1_000_000)
+        .await;
     let payee_session = gw.sign_in(&payee, 2).await;
     let payer_id = session.identity["id"].as_str().unwrap().to_string();
     let payee_id = payee_session.identity["id"].as_str().unwrap().to_string();
@@ -40,12 +42,19 @@ async fn a_retry_after_a_crash_resumes_the_payment_and_moves_money_once() {
     .bind::<diesel::sql_types::Text, _>(&payee_id)
     .execute(&mut conn)
     .unwrap();
-    diesel::sql_query("INSERT INTO payment_events (payment_id, status, at) VALUES ($1, 'pending', now())")
-        .bind::<diesel::sql_types::Text, _>(payment_id)
-        .execute(&mut conn)
-        .unwrap();
+    diesel::sql_query(
+        "INSERT INTO payment_events (payment_id, status, at) VALUES ($1, 'pending', now())",
+    )
+    .bind::<diesel::sql_types::Text, _>(payment_id)
+    .execute(&mut conn)
+    .unwrap();
     let wallet = |s: &e2e::Session| {
-        gateway::ids::decode("account", gateway::ids::ACCOUNT, s.identity["wallet_account_id"].as_str().unwrap()).unwrap()
+        gateway::ids::decode(
+            "account",
+            gateway::ids::ACCOUNT,
+            s.identity["wallet_account_id"].as_str().unwrap(),
+        )
+        .unwrap()
     };
     let applied = gw
         .ledger()
@@ -62,14 +71,19 @@ async fn a_retry_after_a_crash_resumes_the_payment_and_moves_money_once() {
     assert_eq!(applied, vec![ledger::CreateTransferResult::Ok]);
 
     // The client retries with the same key and body.
-    let (status, retried) = gw.post_as(&session, "/v1/payments", "crash-1", body.clone()).await;
+    let (status, retried) = gw
+        .post_as(&session, "/v1/payments", "crash-1", body.clone())
+        .await;
     assert_eq!(status, 201, "{retried}");
     assert_eq!(retried["id"], payment_id);
     assert_eq!(retried["status"], "succeeded");
     assert_eq!(gw.wallet_balance(&session).await, 900_000, "debited once");
     assert_eq!(gw.wallet_balance(&payee_session).await, 100_000);
     let (_, verify) = gw.get("/v1/admin/ledger/verify", Some(ADMIN_TOKEN)).await;
-    assert_eq!(verify["transfers_checked"], 2, "the top-up and this transfer, once");
+    assert_eq!(
+        verify["transfers_checked"], 2,
+        "the top-up and this transfer, once"
+    );
 
     // And from now on the stored response replays.
     let res = gw

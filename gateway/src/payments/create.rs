@@ -62,9 +62,37 @@ pub async fn create_and_run(
     idempotency_key: &str,
     movement: NewMovement,
 ) -> Result<(StatusCode, Value), ApiError> {
+    let row = record(state, identity_id, idempotency_key, movement).await?;
+    let row = flows::advance(state, row).await?;
+    respond(state, row, StatusCode::CREATED).await
+}
+
+/// Records the movement after the rules (or finds the one this idempotency key already
+/// made), without driving it.
+pub async fn record(
+    state: &AppState,
+    identity_id: &str,
+    idempotency_key: &str,
+    movement: NewMovement,
+) -> Result<PaymentRow, ApiError> {
+    record_with(state, identity_id, idempotency_key, movement, |_, _| Ok(())).await
+}
+
+/// [`record`], with `also` writing what belongs to the new payment in the same
+/// transaction (so a crash can never leave one without the other).
+pub async fn record_with<F>(
+    state: &AppState,
+    identity_id: &str,
+    idempotency_key: &str,
+    movement: NewMovement,
+    also: F,
+) -> Result<PaymentRow, ApiError>
+where
+    F: FnOnce(&mut diesel::pg::PgConnection, &PaymentRow) -> Result<(), ApiError> + Send + 'static,
+{
     let rules = state.config.rules;
     let (identity_id, key) = (identity_id.to_string(), idempotency_key.to_string());
-    let row = db::run(state, move |conn| {
+    db::run(state, move |conn| {
         conn.transaction(|conn| {
             identity::lock(conn, &identity_id)?;
             // A retry after a crash finds what the first attempt recorded and resumes it.
@@ -85,12 +113,11 @@ pub async fn create_and_run(
             };
             let row = new_row(&identity_id, &key, &movement, status, now);
             store::insert(conn, &row, None)?;
+            also(conn, &row)?;
             Ok(row)
         })
     })
-    .await?;
-    let row = flows::advance(state, row).await?;
-    respond(state, row, StatusCode::CREATED).await
+    .await
 }
 
 /// Moves a payment the citizen confirmed with a step-up from `requires_step_up` to

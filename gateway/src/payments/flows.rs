@@ -33,17 +33,17 @@ pub fn ledger_transfer_id(payment_id: &str, step: &str) -> u128 {
     u128::from_be_bytes(bytes).max(1)
 }
 
-fn failure(code: &'static str) -> Outcome {
+pub(super) fn failure(code: &'static str) -> Outcome {
     Outcome::Finished(PaymentStatus::Failed, Some(code))
 }
 
 /// Where one drive of a payment got to.
-enum Outcome {
+pub(super) enum Outcome {
     Finished(PaymentStatus, Option<&'static str>),
     StillPending,
 }
 
-async fn submit_one(state: &AppState, transfer: Transfer) -> Result<R, ApiError> {
+pub(super) async fn submit_one(state: &AppState, transfer: Transfer) -> Result<R, ApiError> {
     let results = state.writer.submit(vec![transfer]).await?;
     results
         .first()
@@ -51,7 +51,7 @@ async fn submit_one(state: &AppState, transfer: Transfer) -> Result<R, ApiError>
         .ok_or_else(|| ApiError::Internal("the ledger answered no result".into()))
 }
 
-fn movement(
+pub(super) fn movement(
     payment: &PaymentRow,
     step: &str,
     debit: u128,
@@ -69,7 +69,7 @@ fn movement(
     }
 }
 
-async fn wallet_of(state: &AppState, identity_id: &str) -> Result<u128, ApiError> {
+pub(super) async fn wallet_of(state: &AppState, identity_id: &str) -> Result<u128, ApiError> {
     let id = identity_id.to_string();
     let row = db::run(state, move |conn| identity::find(conn, &id))
         .await?
@@ -97,7 +97,7 @@ async fn bank_account_of(
     Ok((link.bank_bin, link.account_number))
 }
 
-fn ledger_refusal(result: R) -> Result<Outcome, ApiError> {
+pub(super) fn ledger_refusal(result: R) -> Result<Outcome, ApiError> {
     match result {
         R::ExceedsCredits | R::IdAlreadyFailed => Ok(failure("insufficient_funds")),
         other => Err(ApiError::Internal(format!(
@@ -198,9 +198,23 @@ pub async fn advance(state: &AppState, payment: PaymentRow) -> Result<PaymentRow
         Some(PaymentKind::Topup) if payment.bank_link_id.is_some() => {
             topup_from_bank(state, &payment).await?
         }
-        // Provider top-ups settle by callback; bills, insurance and merchants have
-        // their own flows.
-        _ => Outcome::StillPending,
+        Some(PaymentKind::Bill | PaymentKind::Insurance) => {
+            super::bills::to_biller(state, &payment).await?
+        }
+        // A provider top-up: its order is created once, then its callback settles it.
+        Some(PaymentKind::Topup) => {
+            match super::provider_topups::open_order(state, &payment).await? {
+                Some((status, code)) => Outcome::Finished(status, Some(code)),
+                None => Outcome::StillPending,
+            }
+        }
+        Some(PaymentKind::Merchant) => {
+            match crate::merchants::pay::advance(state, &payment).await? {
+                Some((status, code)) => Outcome::Finished(status, code),
+                None => Outcome::StillPending,
+            }
+        }
+        None => Outcome::StillPending,
     };
     let id = payment.id.clone();
     db::run(state, move |conn| {

@@ -183,5 +183,15 @@ pub struct PaymentView {
     pub note: Option<String>,
     /// For `requires_step_up`: the `nonce` the confirming VNeID assertion must carry.
     pub step_up_nonce: Option<String>,
+    /// For a top-up through a wallet provider: `vnpay`, `momo` or `zalopay`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    /// The order's id at the provider (VNPay `vnp_TxnRef`, MoMo `orderId`, ZaloPay
+    /// `app_trans_id`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider_reference: Option<String>,
+    /// Where to send the payer to pay the provider's order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirect_url: Option<String>,
     pub status_history: Vec<StatusChange>,
 }

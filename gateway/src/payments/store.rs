@@ -225,6 +225,11 @@ pub fn view(conn: &mut PgConnection, row: &PaymentRow) -> Result<PaymentView, Ap
     } else {
         None
     };
+    let order = if row.kind == "topup" && row.bank_link_id.is_none() {
+        super::provider_topups::find_for_payment(conn, &row.id)?
+    } else {
+        None
+    };
     Ok(PaymentView {
         id: row.id.clone(),
         kind: row.kind.clone(),
@@ -239,6 +244,9 @@ pub fn view(conn: &mut PgConnection, row: &PaymentRow) -> Result<PaymentView, Ap
         note: row.note.clone(),
         step_up_nonce: (row.status == PaymentStatus::RequiresStepUp.as_str())
             .then(|| row.id.clone()),
+        provider: order.as_ref().map(|o| o.provider.clone()),
+        provider_reference: order.as_ref().and_then(|o| o.provider_reference.clone()),
+        redirect_url: order.and_then(|o| o.redirect_url),
         status_history: history,
     })
 }

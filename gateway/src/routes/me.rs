@@ -12,9 +12,10 @@ use crate::citizens::identity::IdentityView;
 use crate::db;
 use crate::error::{ApiError, ErrorBody};
 use crate::idempotency;
-use crate::payments::create::{create_and_run, NewMovement};
+use crate::payments::create::{create_and_run, record, record_with, respond, NewMovement};
 use crate::payments::model::{PaymentKind, PaymentView};
 use crate::payments::store;
+use crate::payments::{flows, provider_topups};
 use crate::routes::citizen::{caller, require_level_2};
 use crate::routes::input;
 use crate::routes::pagination::{Page, PageQuery};
@@ -209,13 +210,16 @@ pub async fn create_topup(
     let (value, map) = input::object(&body)?;
     let amount = input::amount(&map)?;
     let source = input::nested(&map, "source")?;
-    let bank_link_id = match (source.get("bank_link_id"), source.get("provider")) {
-        (Some(_), None) => input::string(source, "bank_link_id", 24)?,
+    let source = match (source.get("bank_link_id"), source.get("provider")) {
+        (Some(_), None) => TopupSource::Bank(input::string(source, "bank_link_id", 24)?),
         (None, Some(_)) => {
-            return Err(ApiError::invalid(
-                "top-ups through a wallet provider are not available yet; use a bank link",
-                json!({ "param": "source.provider" }),
-            ))
+            let name = input::string(source, "provider", 16)?;
+            TopupSource::Provider(crate::funding::parse_provider(&name).ok_or_else(|| {
+                ApiError::invalid(
+                    "source.provider must be vnpay, momo or zalopay",
+                    json!({ "param": "source.provider" }),
+                )
+            })?)
         }
         _ => {
             return Err(ApiError::invalid(
@@ -235,22 +239,44 @@ pub async fn create_topup(
     idempotency::run_once(&state, &scope, &key, &value, || async move {
         let key = work_key;
         require_level_2(&me)?;
-        let (owner, link) = (me.id.clone(), bank_link_id.clone());
-        db::run(&st, move |conn| bank_links::find_own(conn, &owner, &link))
-            .await?
-            .ok_or(ApiError::NotFound("bank link"))?;
         let movement = NewMovement {
             kind: PaymentKind::Topup,
             amount,
-            bank_link_id: Some(bank_link_id),
+            bank_link_id: None,
             payee_identity_id: None,
             payee_bank_bin: None,
             payee_account: None,
             note: None,
         };
-        create_and_run(&st, &me.id, &key, movement).await
+        let row = match source {
+            TopupSource::Bank(link_id) => {
+                let (owner, link) = (me.id.clone(), link_id.clone());
+                db::run(&st, move |conn| bank_links::find_own(conn, &owner, &link))
+                    .await?
+                    .ok_or(ApiError::NotFound("bank link"))?;
+                let movement = NewMovement {
+                    bank_link_id: Some(link_id),
+                    ..movement
+                };
+                record(&st, &me.id, &key, movement).await?
+            }
+            TopupSource::Provider(provider) => {
+                record_with(&st, &me.id, &key, movement, move |conn, row| {
+                    provider_topups::choose(conn, row, provider)
+                })
+                .await?
+            }
+        };
+        let row = flows::advance(&st, row).await?;
+        respond(&st, row, actix_web::http::StatusCode::CREATED).await
     })
     .await
+}
+
+/// Where a top-up's money comes from.
+enum TopupSource {
+    Bank(String),
+    Provider(adapters::funding::Provider),
 }
 
 #[derive(ToSchema)]

@@ -1,10 +1,16 @@
 //! HTTP handlers, one module per area of the API.
 
+pub mod bills;
+pub mod callbacks;
 pub mod citizen;
 pub mod health;
 pub mod input;
+pub mod insurance;
 pub mod ledger;
 pub mod me;
+pub mod merchant_pay;
+pub mod merchant_requests;
+pub mod merchants;
 pub mod pagination;
 pub mod payments;
 pub mod sessions;

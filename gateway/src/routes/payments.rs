@@ -22,15 +22,23 @@ use crate::state::AppState;
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct PaymentRequest {
-    /// `transfer` (bill, insurance and merchant payments are documented in the API
-    /// contract and not available yet).
+    /// `transfer`, `bill`, `insurance` or `merchant`.
     #[schema(example = "transfer")]
     pub r#type: String,
-    pub amount: i64,
-    /// `{"cccd"}`, `{"phone"}` or `{"bank_bin", "account_number"}`.
-    #[schema(value_type = Object)]
-    pub payee: Value,
+    /// `transfer`: the amount. Bills and insurance take theirs from the inquiry or quote.
+    pub amount: Option<i64>,
+    /// `transfer`: `{"cccd"}`, `{"phone"}` or `{"bank_bin", "account_number"}`.
+    #[schema(value_type = Option<Object>)]
+    pub payee: Option<Value>,
     pub note: Option<String>,
+    /// `bill`: a `bill_id` from `POST /v1/bills/inquiry`.
+    pub bill_id: Option<String>,
+    /// `insurance`: a `quote_id` from `POST /v1/insurance/quotes`.
+    pub quote_id: Option<String>,
+    /// `merchant`: the merchant's payment request id (`req_...`), or instead `qr`.
+    pub payment_request_id: Option<String>,
+    /// `merchant`: the payment request's scanned VietQR payload.
+    pub qr: Option<String>,
 }
 
 /// Whom a transfer goes to, as given.
@@ -104,16 +112,20 @@ async fn find_payee(state: &AppState, payee: &Payee) -> Result<Option<IdentityRo
 
 /// Creates a payment. Transfers go to another citizen (by CCCD or phone, one ledger
 /// transfer) or to any bank account (a hold, the bank credit, then post or void).
+/// Bills and insurance hold the amount toward the biller, ask the biller to confirm,
+/// then post (or void when it refuses); they do not count toward the monthly cap.
+/// A merchant payment pays a payment request (by id or scanned VietQR): at once, or as
+/// a hold the merchant captures (`authorized`).
 #[utoipa::path(post, path = "/v1/payments", tag = "payments",
     request_body = PaymentRequest,
     params(("Idempotency-Key" = String, Header, description = "1 to 255 printable ASCII characters")),
     responses(
-        (status = 201, description = "The payment: `succeeded`, `pending`, `failed` (with the bank's code) or `requires_step_up`", body = PaymentView),
-        (status = 400, description = "`invalid_request`, `invalid_amount`, `invalid_cccd`, `idempotency_key_*`", body = ErrorBody),
+        (status = 201, description = "The payment: `succeeded`, `pending`, `failed` (with the bank's or biller's code) or `requires_step_up`. Bill and insurance payments also carry a `receipt` (see `BillPaymentView`)", body = PaymentView),
+        (status = 400, description = "`invalid_request`, `invalid_amount`, `invalid_cccd`, `invalid_id`, `invalid_qr`, `idempotency_key_*`", body = ErrorBody),
         (status = 401, body = ErrorBody),
         (status = 403, description = "`vneid_level_insufficient`", body = ErrorBody),
-        (status = 404, description = "`payee_not_found`", body = ErrorBody),
-        (status = 409, description = "`idempotency_key_in_progress`", body = ErrorBody),
+        (status = 404, description = "`payee_not_found`, `bill_not_found`, `quote_not_found` (also another citizen's bill or quote), `payment_request_not_found`", body = ErrorBody),
+        (status = 409, description = "`idempotency_key_in_progress`, `bill_already_paid` (at the biller or through us; `details.payment_id` names the caller's own failed payment if one was made), `quote_expired`, `quote_already_paid`, `payment_request_expired`, `payment_request_not_open`", body = ErrorBody),
         (status = 422, description = "`insufficient_funds`, `monthly_limit_exceeded`, `payee_is_payer`, `idempotency_key_reused`", body = ErrorBody)),
     security(("citizen" = [])))]
 #[post("/v1/payments")]
@@ -126,11 +138,16 @@ pub async fn create_payment(
     let kind = input::string(&map, "type", 16)?;
     match PaymentKind::parse(&kind) {
         Some(PaymentKind::Transfer) => {}
-        Some(PaymentKind::Bill | PaymentKind::Insurance | PaymentKind::Merchant) => {
-            return Err(ApiError::invalid(
-                format!("payments of type {kind} are not available yet"),
-                json!({ "param": "type" }),
-            ))
+        Some(PaymentKind::Bill) => {
+            return crate::routes::bills::create_bill_payment(&req, &state, &value, &map).await
+        }
+        Some(PaymentKind::Insurance) => {
+            return crate::routes::insurance::create_insurance_payment(&req, &state, &value, &map)
+                .await
+        }
+        Some(PaymentKind::Merchant) => {
+            return crate::routes::merchant_pay::create_merchant_payment(&req, &state, &value, &map)
+                .await
         }
         _ => {
             return Err(ApiError::invalid(
@@ -251,7 +268,9 @@ pub async fn confirm_payment(
         if verified.iat() < payment.created_at.timestamp() {
             return Err(ApiError::StepUpFailed("issued_before_payment"));
         }
-        confirm_and_run(&st, payment).await
+        // Bill and insurance payments answer with their receipt (or the 409 of a bill
+        // paid meanwhile); other payments as they are.
+        crate::bills::receipts::finish(&st, confirm_and_run(&st, payment).await?).await
     })
     .await
 }
@@ -276,5 +295,6 @@ pub async fn get_payment(
         store::view(conn, &payment)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(view))
+    let body = serde_json::to_value(view).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(HttpResponse::Ok().json(crate::bills::receipts::attach(&state, body).await?))
 }

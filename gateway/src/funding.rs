@@ -1,0 +1,75 @@
+//! The wallet providers a citizen can top up through, built from configuration.
+
+use std::time::Duration;
+
+use adapters::funding::{
+    FundingError, FundingProvider, MomoCredentials, MomoFunding, Provider, VnpayCredentials,
+    VnpayFunding, ZaloPayCredentials, ZaloPayFunding,
+};
+
+use crate::config::Config;
+
+/// The three providers with the credentials their callbacks are checked with.
+pub struct FundingProviders {
+    pub vnpay: VnpayFunding,
+    pub momo: MomoFunding,
+    pub zalopay: ZaloPayFunding,
+    pub vnpay_credentials: VnpayCredentials,
+    pub momo_credentials: MomoCredentials,
+    pub zalopay_credentials: ZaloPayCredentials,
+}
+
+impl FundingProviders {
+    pub fn from_config(config: &Config) -> Result<Self, String> {
+        let p = &config.providers;
+        let vnpay_credentials = VnpayCredentials::new(
+            p.vnpay_tmn_code.clone(),
+            p.vnpay_hash_secret.expose().to_string(),
+        );
+        let momo_credentials = MomoCredentials::new(
+            p.momo_partner_code.clone(),
+            p.momo_access_key.expose().to_string(),
+            p.momo_secret_key.expose().to_string(),
+        );
+        let app_id = p
+            .zalopay_app_id
+            .parse::<u64>()
+            .map_err(|_| "ZALOPAY_APP_ID must be a number".to_string())?;
+        let zalopay_credentials = ZaloPayCredentials::new(
+            app_id,
+            p.zalopay_key1.expose().to_string(),
+            p.zalopay_key2.expose().to_string(),
+        );
+        let timeout = Duration::from_millis(config.outside_timeout_ms);
+        let error = |e: FundingError| e.to_string();
+        Ok(Self {
+            vnpay: VnpayFunding::new(&config.vnpay_base_url, vnpay_credentials.clone()),
+            momo: MomoFunding::new(&config.momo_base_url, momo_credentials.clone(), timeout)
+                .map_err(error)?,
+            zalopay: ZaloPayFunding::new(
+                &config.zalopay_base_url,
+                zalopay_credentials.clone(),
+                timeout,
+            )
+            .map_err(error)?,
+            vnpay_credentials,
+            momo_credentials,
+            zalopay_credentials,
+        })
+    }
+
+    pub fn get(&self, provider: Provider) -> &dyn FundingProvider {
+        match provider {
+            Provider::Vnpay => &self.vnpay,
+            Provider::Momo => &self.momo,
+            Provider::Zalopay => &self.zalopay,
+        }
+    }
+}
+
+/// `vnpay`, `momo` or `zalopay`.
+pub fn parse_provider(name: &str) -> Option<Provider> {
+    [Provider::Vnpay, Provider::Momo, Provider::Zalopay]
+        .into_iter()
+        .find(|p| p.as_str() == name)
+}

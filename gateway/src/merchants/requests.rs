@@ -1,0 +1,324 @@
+//! Payment requests: what a merchant asks a citizen to pay, with its dynamic VietQR,
+//! its status and the one helper every status change goes through (so each change and
+//! its webhook are written together).
+
+use adapters::qr::{self, AdditionalData, Beneficiary, Initiation, NapasService, VietQr};
+use chrono::{DateTime, Utc};
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::webhooks::{self, EventType};
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::schema::merchant_payment_requests as requests;
+
+/// Where a payment request stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestStatus {
+    Open,
+    Paid,
+    Authorized,
+    Captured,
+    PartiallyCaptured,
+    Voided,
+    Expired,
+    Refunded,
+    PartiallyRefunded,
+}
+
+impl RequestStatus {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Paid => "paid",
+            Self::Authorized => "authorized",
+            Self::Captured => "captured",
+            Self::PartiallyCaptured => "partially_captured",
+            Self::Voided => "voided",
+            Self::Expired => "expired",
+            Self::Refunded => "refunded",
+            Self::PartiallyRefunded => "partially_refunded",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::Open,
+            Self::Paid,
+            Self::Authorized,
+            Self::Captured,
+            Self::PartiallyCaptured,
+            Self::Voided,
+            Self::Expired,
+            Self::Refunded,
+            Self::PartiallyRefunded,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+
+    /// Statuses whose captured money may be refunded.
+    pub const fn is_refundable(self) -> bool {
+        match self {
+            Self::Paid
+            | Self::Captured
+            | Self::PartiallyCaptured
+            | Self::Refunded
+            | Self::PartiallyRefunded => true,
+            Self::Open | Self::Authorized | Self::Voided | Self::Expired => false,
+        }
+    }
+
+    /// The webhook a change into this status announces; refunds announce themselves.
+    const fn event(self) -> Option<EventType> {
+        match self {
+            Self::Paid => Some(EventType::Paid),
+            Self::Authorized => Some(EventType::Authorized),
+            Self::Captured | Self::PartiallyCaptured => Some(EventType::Captured),
+            Self::Voided => Some(EventType::Voided),
+            Self::Expired => Some(EventType::Expired),
+            Self::Open | Self::Refunded | Self::PartiallyRefunded => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = requests)]
+pub struct RequestRow {
+    pub id: String,
+    pub merchant_id: String,
+    pub amount: i64,
+    pub order_ref: String,
+    pub description: Option<String>,
+    pub capture: String,
+    pub status: String,
+    pub qr: String,
+    pub expires_at: DateTime<Utc>,
+    pub claimed_payment_id: Option<String>,
+    pub payment_id: Option<String>,
+    pub captured_amount: i64,
+    pub refunded_amount: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A payment request as the API (and its webhooks) show it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RequestView {
+    #[schema(example = "req_...")]
+    pub id: String,
+    pub merchant_id: String,
+    pub status: RequestStatus,
+    pub amount: i64,
+    pub order_ref: String,
+    pub description: Option<String>,
+    /// `automatic` or `manual`.
+    #[schema(example = "automatic")]
+    pub capture: String,
+    /// The dynamic VietQR payload to show the payer.
+    pub qr: String,
+    pub expires_at: DateTime<Utc>,
+    /// The citizen's payment (`pay_...`) once paid or authorized.
+    pub payment_id: Option<String>,
+    pub captured_amount: i64,
+    pub refunded_amount: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl RequestRow {
+    pub fn status(&self) -> Result<RequestStatus, ApiError> {
+        RequestStatus::parse(&self.status)
+            .ok_or_else(|| ApiError::Internal(format!("unknown request status {}", self.status)))
+    }
+
+    pub fn is_manual(&self) -> bool {
+        self.capture == "manual"
+    }
+
+    pub fn view(&self) -> Result<RequestView, ApiError> {
+        Ok(RequestView {
+            id: self.id.clone(),
+            merchant_id: self.merchant_id.clone(),
+            status: self.status()?,
+            amount: self.amount,
+            order_ref: self.order_ref.clone(),
+            description: self.description.clone(),
+            capture: self.capture.clone(),
+            qr: self.qr.clone(),
+            expires_at: self.expires_at,
+            payment_id: self.payment_id.clone(),
+            captured_amount: self.captured_amount,
+            refunded_amount: self.refunded_amount,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+/// Tag 62 holds at most 99 characters: sub-field 05 (the id) with its 4-character
+/// header, and sub-field 08 with its own header, share them.
+fn purpose_room(reference: &str) -> usize {
+    99usize.saturating_sub(4 + reference.chars().count() + 4)
+}
+
+/// The dynamic VietQR for a request: the gateway's collection account, the amount, the
+/// request id as reference and the description (cut to fit) as purpose.
+pub fn build_qr(config: &Config, id: &str, amount: i64, purpose: &str) -> Result<String, ApiError> {
+    let text: String = purpose.chars().take(purpose_room(id)).collect();
+    let mut code = VietQr::new(
+        Initiation::Dynamic,
+        Beneficiary {
+            acquirer_bin: config.qr_bank_bin.clone(),
+            account: config.qr_account.clone(),
+            service: NapasService::ToAccount,
+        },
+    );
+    code.amount = Some(amount.unsigned_abs());
+    code.additional = AdditionalData {
+        reference_label: Some(id.to_string()),
+        purpose: (!text.trim().is_empty()).then(|| text.trim().to_string()),
+        ..AdditionalData::default()
+    };
+    qr::encode(&code).map_err(|e| ApiError::Internal(format!("building the VietQR: {e}")))
+}
+
+pub fn insert(conn: &mut PgConnection, row: &RequestRow) -> Result<(), ApiError> {
+    diesel::insert_into(requests::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find(conn: &mut PgConnection, id: &str) -> Result<Option<RequestRow>, ApiError> {
+    Ok(requests::table
+        .find(id)
+        .select(RequestRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The merchant's own request; another merchant's is not found.
+pub fn find_own(
+    conn: &mut PgConnection,
+    merchant_id: &str,
+    id: &str,
+) -> Result<RequestRow, ApiError> {
+    requests::table
+        .find(id)
+        .filter(requests::merchant_id.eq(merchant_id))
+        .select(RequestRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(ApiError::NotFound("payment request"))
+}
+
+/// Locks the request for the rest of the transaction: whatever moves its money (a
+/// payment, a capture, a refund) checks and changes it one at a time.
+pub fn lock(conn: &mut PgConnection, id: &str) -> Result<RequestRow, ApiError> {
+    requests::table
+        .find(id)
+        .for_update()
+        .select(RequestRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(ApiError::NotFound("payment request"))
+}
+
+/// What a status change sets besides the status.
+#[derive(Debug, Default, Clone)]
+pub struct Changes {
+    pub payment_id: Option<String>,
+    pub captured_amount: Option<i64>,
+    pub refunded_amount: Option<i64>,
+}
+
+/// Moves a locked request to `to` and, in the same transaction, records its webhook.
+pub fn change_status(
+    conn: &mut PgConnection,
+    row: &RequestRow,
+    to: RequestStatus,
+    changes: Changes,
+) -> Result<RequestRow, ApiError> {
+    let now = Utc::now();
+    let updated: RequestRow = diesel::update(requests::table.find(&row.id))
+        .set((
+            requests::status.eq(to.as_str()),
+            requests::claimed_payment_id.eq(None::<String>),
+            requests::payment_id.eq(changes.payment_id.or_else(|| row.payment_id.clone())),
+            requests::captured_amount.eq(changes.captured_amount.unwrap_or(row.captured_amount)),
+            requests::refunded_amount.eq(changes.refunded_amount.unwrap_or(row.refunded_amount)),
+            requests::updated_at.eq(now),
+        ))
+        .returning(RequestRow::as_returning())
+        .get_result(conn)?;
+    if let Some(event) = to.event() {
+        let data =
+            serde_json::to_value(updated.view()?).map_err(|e| ApiError::Internal(e.to_string()))?;
+        webhooks::enqueue(conn, &updated.merchant_id, event, data, now)?;
+    }
+    Ok(updated)
+}
+
+/// Sets or clears the payment that is paying the request right now.
+pub fn set_claim(
+    conn: &mut PgConnection,
+    id: &str,
+    payment_id: Option<&str>,
+) -> Result<(), ApiError> {
+    diesel::update(requests::table.find(id))
+        .set(requests::claimed_payment_id.eq(payment_id))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Requests past their expiry that may need closing: open ones nobody is paying, and
+/// authorized ones (whose hold the ledger releases by itself).
+pub fn due_for_expiry(
+    conn: &mut PgConnection,
+    before: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<RequestRow>, ApiError> {
+    Ok(requests::table
+        .filter(requests::expires_at.le(before))
+        .filter(
+            requests::status
+                .eq(RequestStatus::Authorized.as_str())
+                .or(requests::status
+                    .eq(RequestStatus::Open.as_str())
+                    .and(requests::claimed_payment_id.is_null())),
+        )
+        .order(requests::expires_at)
+        .limit(limit)
+        .select(RequestRow::as_select())
+        .load(conn)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn the_qr_carries_the_request_and_fits_tag_62() {
+        let config = Config::from_env(&HashMap::<String, String>::new(), true).unwrap();
+        let long = "Thanh toán đơn hàng ".repeat(10);
+        let payload = build_qr(&config, "req_0123456789abcdefgh", 150_000, &long).unwrap();
+        let decoded = qr::decode(&payload).unwrap();
+        assert_eq!(decoded.amount, Some(150_000));
+        assert_eq!(decoded.beneficiary.acquirer_bin, config.qr_bank_bin);
+        assert_eq!(decoded.beneficiary.account, config.qr_account);
+        assert_eq!(
+            decoded.additional.reference_label.as_deref(),
+            Some("req_0123456789abcdefgh")
+        );
+        assert!(decoded
+            .additional
+            .purpose
+            .unwrap()
+            .starts_with("Thanh toán"));
+    }
+}

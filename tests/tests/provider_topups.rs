@@ -1,0 +1,195 @@
+//! Top-ups through VNPay, MoMo and ZaloPay: the order in each provider's format, the
+//! payer sent to its page, the provider's signed callback settling the payment once;
+//! forged, wrong-amount and replayed callbacks answered with each provider's own codes.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use e2e::{Citizen, Session, TestGateway};
+use serde_json::{json, Value};
+
+async fn start_topup(
+    gw: &TestGateway,
+    session: &Session,
+    provider: &str,
+    key: &str,
+    amount: i64,
+) -> Value {
+    let (status, payment) = gw
+        .post_as(
+            session,
+            "/v1/me/topups",
+            key,
+            json!({"amount": amount, "source": {"provider": provider}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{payment}");
+    assert_eq!(payment["status"], "pending");
+    assert_eq!(payment["provider"], provider);
+    assert!(payment["redirect_url"]
+        .as_str()
+        .unwrap()
+        .starts_with(&gw.simulators_url));
+    // The payer's browser opens the provider's page (VNPay learns of the order there).
+    let page = gw
+        .client
+        .get(payment["redirect_url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert!(page.status().is_success(), "{}", page.status());
+    payment
+}
+
+async fn control(
+    gw: &TestGateway,
+    provider: &str,
+    reference: &str,
+    action: &str,
+    body: Value,
+) -> Value {
+    let res = gw
+        .client
+        .post(format!(
+            "{}/{provider}/orders/{reference}/{action}",
+            gw.simulators_url
+        ))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{action}: {}", res.status());
+    res.json().await.unwrap()
+}
+
+async fn wait_for_status(gw: &TestGateway, session: &Session, id: &str, want: &str) -> Value {
+    for _ in 0..60 {
+        let (_, p) = gw
+            .get(&format!("/v1/payments/{id}"), Some(&session.token))
+            .await;
+        if p["status"] == want {
+            return p;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("payment {id} never became {want}");
+}
+
+/// The gateway's reply code in a forged or replayed callback's outcome.
+fn reply_code(provider: &str, outcome: &Value) -> String {
+    let body = &outcome["body"];
+    let parsed: Value = match body {
+        Value::String(s) => serde_json::from_str(s).unwrap_or(Value::Null),
+        other => other.clone(),
+    };
+    match provider {
+        "vnpay" => parsed["RspCode"].as_str().unwrap_or_default().to_string(),
+        "momo" => outcome["status"].to_string(),
+        _ => parsed["return_code"].to_string(),
+    }
+}
+
+async fn paid_once_and_refusals(provider: &str, n: u32, expect: [&str; 4]) {
+    let [already, bad_signature, wrong_amount, _] = expect;
+    let gw = TestGateway::start().await;
+    let who = Citizen::hanoi(60 + n);
+    let session = gw.sign_in(&who, 2).await;
+
+    let payment = start_topup(&gw, &session, provider, "p1", 150_000).await;
+    let reference = payment["provider_reference"].as_str().unwrap().to_string();
+    control(&gw, provider, &reference, "pay", json!({})).await;
+    wait_for_status(&gw, &session, payment["id"].as_str().unwrap(), "succeeded").await;
+    assert_eq!(gw.wallet_balance(&session).await, 150_000);
+
+    // The provider repeats its callback: acknowledged, credited once.
+    let replayed = control(&gw, provider, &reference, "replay", json!({})).await;
+    assert_eq!(reply_code(provider, &replayed), already, "{replayed}");
+    assert_eq!(gw.wallet_balance(&session).await, 150_000);
+
+    // Forged and wrong-amount callbacks for an unpaid order credit nothing.
+    let other = start_topup(&gw, &session, provider, "p2", 70_000).await;
+    let other_ref = other["provider_reference"].as_str().unwrap().to_string();
+    let forged = control(
+        &gw,
+        provider,
+        &other_ref,
+        "forge",
+        json!({"bad_signature": true}),
+    )
+    .await;
+    assert_eq!(reply_code(provider, &forged), bad_signature, "{forged}");
+    let wrong = control(
+        &gw,
+        provider,
+        &other_ref,
+        "forge",
+        json!({"amount": 7_000_000}),
+    )
+    .await;
+    assert_eq!(reply_code(provider, &wrong), wrong_amount, "{wrong}");
+    assert_eq!(gw.wallet_balance(&session).await, 150_000);
+    let (_, still) = gw
+        .get(
+            &format!("/v1/payments/{}", other["id"].as_str().unwrap()),
+            Some(&session.token),
+        )
+        .await;
+    assert_eq!(still["status"], "pending");
+}
+
+#[tokio::test]
+async fn vnpay_topup_is_credited_once_and_bad_ipns_get_vnpay_codes() {
+    paid_once_and_refusals("vnpay", 1, ["02", "97", "04", ""]).await;
+}
+
+#[tokio::test]
+async fn momo_topup_is_credited_once_and_bad_ipns_get_momo_statuses() {
+    paid_once_and_refusals("momo", 2, ["204", "401", "422", ""]).await;
+}
+
+#[tokio::test]
+async fn zalopay_topup_is_credited_once_and_bad_callbacks_get_return_code_minus_one() {
+    paid_once_and_refusals("zalopay", 3, ["2", "-1", "-1", ""]).await;
+}
+
+#[tokio::test]
+async fn a_cancelled_order_fails_the_topup_and_moves_nothing() {
+    let gw = TestGateway::start().await;
+    let who = Citizen::hanoi(70);
+    let session = gw.sign_in(&who, 2).await;
+    for (provider, key) in [("vnpay", "c1"), ("momo", "c2")] {
+        let payment = start_topup(&gw, &session, provider, key, 90_000).await;
+        let reference = payment["provider_reference"].as_str().unwrap();
+        control(&gw, provider, reference, "cancel", json!({})).await;
+        let failed =
+            wait_for_status(&gw, &session, payment["id"].as_str().unwrap(), "failed").await;
+        assert_eq!(failed["failure_code"], "provider_declined");
+    }
+    // ZaloPay sends nothing on cancel: the top-up stays pending, nothing credited.
+    let payment = start_topup(&gw, &session, "zalopay", "c3", 90_000).await;
+    control(
+        &gw,
+        "zalopay",
+        payment["provider_reference"].as_str().unwrap(),
+        "cancel",
+        json!({}),
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let (_, p) = gw
+        .get(
+            &format!("/v1/payments/{}", payment["id"].as_str().unwrap()),
+            Some(&session.token),
+        )
+        .await;
+    assert_eq!(p["status"], "pending");
+    assert_eq!(gw.wallet_balance(&session).await, 0);
+    // An unknown provider is a 400.
+    let (status, _) = gw
+        .post_as(
+            &session,
+            "/v1/me/topups",
+            "c4",
+            json!({"amount": 1000, "source": {"provider": "paypal"}}),
+        )
+        .await;
+    assert_eq!(status, 400);
+}
