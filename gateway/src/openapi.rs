@@ -87,7 +87,7 @@ number and VNeID, on a double-entry ledger. Amounts are integers in dong. Errors
     components(schemas(
         crate::error::ErrorBody,
         crate::error::ErrorObject,
-        crate::bills::receipts::BillPaymentView,
+        crate::bills::receipts::Receipt,
     )),
     modifiers(&BearerAuth),
     tags(

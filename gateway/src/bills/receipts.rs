@@ -13,11 +13,9 @@ use utoipa::ToSchema;
 use super::inquiries::{self, biller_name};
 use super::{quotes, records};
 use crate::citizens::identity;
-use crate::db;
+
 use crate::error::ApiError;
-use crate::payments::model::{PaymentRow, PaymentView};
-use crate::payments::store;
-use crate::state::AppState;
+use crate::payments::model::PaymentRow;
 
 /// One priced line of a receipt; the lines add up to the amount.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -63,19 +61,10 @@ pub struct Receipt {
     pub paid_at: Option<DateTime<Utc>>,
 }
 
-/// A bill or insurance payment as the API shows it: the payment and its receipt.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct BillPaymentView {
-    #[serde(flatten)]
-    pub payment: PaymentView,
-    pub receipt: Receipt,
-}
-
 /// A rate as a percentage for people (`0.08` → `8%`).
 fn percent(rate: &str) -> String {
-    match rate.parse::<f64>() {
-        Ok(r) => format!("{}%", (r * 10_000.0).round() / 100.0),
+    match rate.parse::<rust_decimal::Decimal>() {
+        Ok(r) => format!("{}%", (r * rust_decimal::Decimal::ONE_HUNDRED).normalize()),
         Err(_) => rate.to_string(),
     }
 }
@@ -164,33 +153,10 @@ pub fn load(conn: &mut PgConnection, payment: &PaymentRow) -> Result<Option<Rece
     }))
 }
 
-/// Adds the receipt to a payment's JSON view when it pays a bill or insurance.
-pub async fn attach(state: &AppState, mut body: Value) -> Result<Value, ApiError> {
-    if !matches!(body["type"].as_str(), Some("bill" | "insurance")) {
-        return Ok(body);
-    }
-    let Some(id) = body["id"].as_str().map(str::to_string) else {
-        return Ok(body);
-    };
-    let receipt = db::run(state, move |conn| match store::find(conn, &id)? {
-        Some(payment) => load(conn, &payment),
-        None => Ok(None),
-    })
-    .await?;
-    if let (Some(receipt), Some(object)) = (receipt, body.as_object_mut()) {
-        let value = serde_json::to_value(receipt).map_err(|e| ApiError::Internal(e.to_string()))?;
-        object.insert("receipt".to_string(), value);
-    }
-    Ok(body)
-}
-
 /// The response to creating or confirming a bill or insurance payment: a bill or quote
 /// found already paid is the documented 409 (the failed payment's id in the details);
 /// anything else is the payment with its receipt.
-pub async fn finish(
-    state: &AppState,
-    (status, body): (StatusCode, Value),
-) -> Result<(StatusCode, Value), ApiError> {
+pub fn finish((status, body): (StatusCode, Value)) -> Result<(StatusCode, Value), ApiError> {
     let failed_with = |code: &str| body["status"] == "failed" && body["failure_code"] == code;
     if failed_with("bill_already_paid") {
         return Err(ApiError::BillAlreadyPaid {
@@ -200,7 +166,7 @@ pub async fn finish(
     if failed_with("quote_already_paid") {
         return Err(quote_already_paid());
     }
-    Ok((status, attach(state, body).await?))
+    Ok((status, body))
 }
 
 pub fn quote_already_paid() -> ApiError {

@@ -193,5 +193,8 @@ pub struct PaymentView {
     /// Where to send the payer to pay the provider's order.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redirect_url: Option<String>,
+    /// For bill and insurance payments: what was paid to whom, line by line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<crate::bills::receipts::Receipt>,
     pub status_history: Vec<StatusChange>,
 }

@@ -230,6 +230,11 @@ pub fn view(conn: &mut PgConnection, row: &PaymentRow) -> Result<PaymentView, Ap
     } else {
         None
     };
+    let receipt = if matches!(row.kind.as_str(), "bill" | "insurance") {
+        crate::bills::receipts::load(conn, row)?
+    } else {
+        None
+    };
     Ok(PaymentView {
         id: row.id.clone(),
         kind: row.kind.clone(),
@@ -247,6 +252,7 @@ pub fn view(conn: &mut PgConnection, row: &PaymentRow) -> Result<PaymentView, Ap
         provider: order.as_ref().map(|o| o.provider.clone()),
         provider_reference: order.as_ref().and_then(|o| o.provider_reference.clone()),
         redirect_url: order.and_then(|o| o.redirect_url),
+        receipt,
         status_history: history,
     })
 }

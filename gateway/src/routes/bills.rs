@@ -281,7 +281,7 @@ pub async fn create_bill_payment(
         .await?;
         let movement = biller_movement(PaymentKind::Bill, bill.amount_due);
         let created = create_and_run(&st, &me.id, &key, movement).await?;
-        receipts::finish(&st, created).await
+        receipts::finish(created)
     })
     .await
 }

@@ -199,7 +199,7 @@ pub async fn create_insurance_payment(
         .await?;
         let movement = biller_movement(PaymentKind::Insurance, quote.amount);
         let created = create_and_run(&st, &me.id, &key, movement).await?;
-        receipts::finish(&st, created).await
+        receipts::finish(created)
     })
     .await
 }

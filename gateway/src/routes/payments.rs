@@ -120,7 +120,7 @@ async fn find_payee(state: &AppState, payee: &Payee) -> Result<Option<IdentityRo
     request_body = PaymentRequest,
     params(("Idempotency-Key" = String, Header, description = "1 to 255 printable ASCII characters")),
     responses(
-        (status = 201, description = "The payment: `succeeded`, `pending`, `failed` (with the bank's or biller's code) or `requires_step_up`. Bill and insurance payments also carry a `receipt` (see `BillPaymentView`)", body = PaymentView),
+        (status = 201, description = "The payment: `succeeded`, `pending`, `failed` (with the bank's or biller's code) or `requires_step_up`. Bill and insurance payments also carry a `receipt`", body = PaymentView),
         (status = 400, description = "`invalid_request`, `invalid_amount`, `invalid_cccd`, `invalid_id`, `invalid_qr`, `idempotency_key_*`", body = ErrorBody),
         (status = 401, body = ErrorBody),
         (status = 403, description = "`vneid_level_insufficient`", body = ErrorBody),
@@ -270,7 +270,7 @@ pub async fn confirm_payment(
         }
         // Bill and insurance payments answer with their receipt (or the 409 of a bill
         // paid meanwhile); other payments as they are.
-        crate::bills::receipts::finish(&st, confirm_and_run(&st, payment).await?).await
+        crate::bills::receipts::finish(confirm_and_run(&st, payment).await?)
     })
     .await
 }
@@ -295,6 +295,5 @@ pub async fn get_payment(
         store::view(conn, &payment)
     })
     .await?;
-    let body = serde_json::to_value(view).map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(HttpResponse::Ok().json(crate::bills::receipts::attach(&state, body).await?))
+    Ok(HttpResponse::Ok().json(view))
 }
