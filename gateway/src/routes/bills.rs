@@ -11,16 +11,14 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
-use crate::auth::Principal;
 use crate::bills::inquiries::{self, BillView, InquiryRow};
 use crate::bills::receipts;
 use crate::bills::records::{self, bill_claim_key, RecordRow};
 use crate::db;
 use crate::error::{ApiError, ErrorBody};
-use crate::idempotency;
 use crate::payments::create::{create_and_run, NewMovement};
 use crate::payments::model::PaymentKind;
-use crate::routes::citizen::{caller, require_level_2};
+use crate::routes::citizen::{caller, citizen_once, require_level_2};
 use crate::routes::input;
 use crate::state::AppState;
 
@@ -238,16 +236,7 @@ pub async fn create_bill_payment(
 ) -> Result<HttpResponse, ApiError> {
     let bill_id = input::string(map, "bill_id", 64)?;
     check_id(&bill_id, "bill_", "bill")?;
-    let key = idempotency::key_from(req)?;
-    let me = caller(req, state).await?;
-    let scope = Principal::Citizen {
-        identity_id: me.id.clone(),
-    }
-    .scope();
-    let st = state.clone();
-    let work_key = key.clone();
-    idempotency::run_once(state, &scope, &key, value, || async move {
-        let key = work_key;
+    citizen_once(req, state, value, |st, me, key| async move {
         require_level_2(&me)?;
         let (owner, record_key) = (me.id.clone(), key.clone());
         let bill = db::run(&st, move |conn| {

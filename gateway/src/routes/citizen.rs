@@ -1,6 +1,13 @@
 //! What every citizen endpoint needs: the caller's identity and the level check.
 
-use actix_web::HttpRequest;
+use std::future::Future;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::Value;
+
+use crate::auth::Principal;
+use crate::idempotency;
 
 use crate::auth::require_citizen;
 use crate::citizens::identity::{self, IdentityRow};
@@ -23,4 +30,27 @@ pub fn require_level_2(me: &IdentityRow) -> Result<(), ApiError> {
     } else {
         Err(ApiError::VneidLevelInsufficient)
     }
+}
+
+/// The frame of every citizen request that moves money: the `Idempotency-Key` (an
+/// input error when missing or malformed), then the caller's credentials, then `work`
+/// at most once per key, given the state, the caller and the key.
+pub async fn citizen_once<F, Fut>(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    body: &Value,
+    work: F,
+) -> Result<HttpResponse, ApiError>
+where
+    F: FnOnce(web::Data<AppState>, IdentityRow, String) -> Fut,
+    Fut: Future<Output = Result<(StatusCode, Value), ApiError>>,
+{
+    let key = idempotency::key_from(req)?;
+    let me = caller(req, state).await?;
+    let scope = Principal::Citizen {
+        identity_id: me.id.clone(),
+    }
+    .scope();
+    let (st, work_key) = (state.clone(), key.clone());
+    idempotency::run_once(state, &scope, &key, body, move || work(st, me, work_key)).await
 }

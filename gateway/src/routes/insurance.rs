@@ -9,17 +9,15 @@ use chrono::Utc;
 use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
-use crate::auth::Principal;
 use crate::bills::quotes::{self, parse_scheme, QuoteRequest, QuoteRow, QuoteView};
 use crate::bills::receipts::{self, quote_already_paid};
 use crate::bills::records::{self, quote_claim_key, RecordRow};
 use crate::db;
 use crate::error::{ApiError, ErrorBody};
-use crate::idempotency;
 use crate::payments::create::create_and_run;
 use crate::payments::model::PaymentKind;
 use crate::routes::bills::{biller_movement, check_id};
-use crate::routes::citizen::{caller, require_level_2};
+use crate::routes::citizen::{caller, citizen_once, require_level_2};
 use crate::routes::input;
 use crate::rules::parse_amount;
 use crate::state::AppState;
@@ -163,16 +161,7 @@ pub async fn create_insurance_payment(
 ) -> Result<HttpResponse, ApiError> {
     let quote_id = input::string(map, "quote_id", 64)?;
     check_id(&quote_id, "quo_", "quote")?;
-    let key = idempotency::key_from(req)?;
-    let me = caller(req, state).await?;
-    let scope = Principal::Citizen {
-        identity_id: me.id.clone(),
-    }
-    .scope();
-    let st = state.clone();
-    let work_key = key.clone();
-    idempotency::run_once(state, &scope, &key, value, || async move {
-        let key = work_key;
+    citizen_once(req, state, value, |st, me, key| async move {
         require_level_2(&me)?;
         let (owner, record_key) = (me.id.clone(), key.clone());
         let quote = db::run(&st, move |conn| {

@@ -11,12 +11,11 @@ use crate::citizens::bank_links::{self, BankLinkRow, BankLinkView};
 use crate::citizens::identity::IdentityView;
 use crate::db;
 use crate::error::{ApiError, ErrorBody};
-use crate::idempotency;
 use crate::payments::create::{create_and_run, record, record_with, respond, NewMovement};
 use crate::payments::model::{PaymentKind, PaymentView};
 use crate::payments::store;
 use crate::payments::{flows, provider_topups};
-use crate::routes::citizen::{caller, require_level_2};
+use crate::routes::citizen::{caller, citizen_once, require_level_2};
 use crate::routes::input;
 use crate::routes::pagination::{Page, PageQuery};
 use crate::state::AppState;
@@ -228,16 +227,7 @@ pub async fn create_topup(
             ))
         }
     };
-    let key = idempotency::key_from(&req)?;
-    let me = caller(&req, &state).await?;
-    let scope = crate::auth::Principal::Citizen {
-        identity_id: me.id.clone(),
-    }
-    .scope();
-    let st = state.clone();
-    let work_key = key.clone();
-    idempotency::run_once(&state, &scope, &key, &value, || async move {
-        let key = work_key;
+    citizen_once(&req, &state, &value, |st, me, key| async move {
         require_level_2(&me)?;
         let movement = NewMovement {
             kind: PaymentKind::Topup,
@@ -307,16 +297,7 @@ pub async fn create_withdrawal(
     let (value, map) = input::object(&body)?;
     let amount = input::amount(&map)?;
     let bank_link_id = input::string(&map, "bank_link_id", 24)?;
-    let key = idempotency::key_from(&req)?;
-    let me = caller(&req, &state).await?;
-    let scope = crate::auth::Principal::Citizen {
-        identity_id: me.id.clone(),
-    }
-    .scope();
-    let st = state.clone();
-    let work_key = key.clone();
-    idempotency::run_once(&state, &scope, &key, &value, || async move {
-        let key = work_key;
+    citizen_once(&req, &state, &value, |st, me, key| async move {
         require_level_2(&me)?;
         let (owner, link) = (me.id.clone(), bank_link_id.clone());
         db::run(&st, move |conn| bank_links::find_own(conn, &owner, &link))

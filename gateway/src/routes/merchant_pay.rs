@@ -4,11 +4,9 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Map, Value};
 
-use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::idempotency;
 use crate::merchants::pay;
-use crate::routes::citizen::{caller, require_level_2};
+use crate::routes::citizen::{citizen_once, require_level_2};
 use crate::routes::input;
 use crate::state::AppState;
 
@@ -49,15 +47,7 @@ pub async fn create_merchant_payment(
             ))
         }
     };
-    let key = idempotency::key_from(req)?;
-    let me = caller(req, state).await?;
-    let scope = Principal::Citizen {
-        identity_id: me.id.clone(),
-    }
-    .scope();
-    let st = state.clone();
-    let work_key = key.clone();
-    idempotency::run_once(state, &scope, &key, value, || async move {
+    citizen_once(req, state, value, |st, me, work_key| async move {
         require_level_2(&me)?;
         pay::pay(&st, &me.id, &work_key, request_id, qr_amount).await
     })

@@ -11,11 +11,10 @@ use crate::citizens::identity::{self, IdentityRow};
 use crate::citizens::sessions;
 use crate::db;
 use crate::error::{ApiError, ErrorBody};
-use crate::idempotency;
 use crate::payments::create::{confirm_and_run, create_and_run, NewMovement};
 use crate::payments::model::{PaymentKind, PaymentView};
 use crate::payments::store;
-use crate::routes::citizen::{caller, require_level_2};
+use crate::routes::citizen::{caller, citizen_once, require_level_2};
 use crate::routes::input;
 use crate::state::AppState;
 
@@ -159,16 +158,7 @@ pub async fn create_payment(
     let amount = input::amount(&map)?;
     let payee = parse_payee(&map)?;
     let note = input::optional_string(&map, "note", 140)?;
-    let key = idempotency::key_from(&req)?;
-    let me = caller(&req, &state).await?;
-    let scope = crate::auth::Principal::Citizen {
-        identity_id: me.id.clone(),
-    }
-    .scope();
-    let st = state.clone();
-    let work_key = key.clone();
-    idempotency::run_once(&state, &scope, &key, &value, || async move {
-        let key = work_key;
+    citizen_once(&req, &state, &value, |st, me, key| async move {
         require_level_2(&me)?;
         let payee_identity = find_payee(&st, &payee).await?;
         let (payee_identity_id, payee_bank_bin, payee_account) = match (&payee, payee_identity) {
@@ -243,14 +233,7 @@ pub async fn confirm_payment(
     check_payment_id(&payment_id)?;
     let (value, map) = input::object(&body)?;
     let assertion = input::string(&map, "assertion", 8192)?;
-    let key = idempotency::key_from(&req)?;
-    let me = caller(&req, &state).await?;
-    let scope = crate::auth::Principal::Citizen {
-        identity_id: me.id.clone(),
-    }
-    .scope();
-    let st = state.clone();
-    idempotency::run_once(&state, &scope, &key, &value, || async move {
+    citizen_once(&req, &state, &value, |st, me, _key| async move {
         let verified = sessions::accept_assertion(&st, &assertion, Utc::now()).await?;
         let (owner, id) = (me.id.clone(), payment_id.clone());
         let payment = db::run(&st, move |conn| store::find_own(conn, &owner, &id))
