@@ -1,0 +1,94 @@
+//! Bills and insurance in tests: the biller simulators' control API.
+
+use serde_json::Value;
+
+use crate::{Session, TestGateway, ADMIN_TOKEN};
+
+/// Bills and insurance: the biller simulators' control API and the biller collection
+/// accounts.
+impl TestGateway {
+    /// POST JSON to the simulators; returns status and JSON body.
+    pub async fn simulator_post(&self, path: &str, body: Value) -> (u16, Value) {
+        let res = self
+            .client
+            .post(format!("{}{path}", self.simulators_url))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        (status, res.json::<Value>().await.unwrap_or(Value::Null))
+    }
+
+    /// GET from the simulators; returns status and JSON body.
+    pub async fn simulator_get(&self, path: &str) -> (u16, Value) {
+        let res = self
+            .client
+            .get(format!("{}{path}", self.simulators_url))
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        (status, res.json::<Value>().await.unwrap_or(Value::Null))
+    }
+
+    /// Issues an electricity bill at the EVN simulator and returns it.
+    pub async fn evn_bill(&self, customer_code: &str, name: &str, period: &str, kwh: u32) -> Value {
+        let (status, bill) = self
+            .simulator_post(
+                "/evn/bills",
+                serde_json::json!({
+                    "customer_code": customer_code, "customer_name": name,
+                    "period": period, "kwh": kwh,
+                }),
+            )
+            .await;
+        assert_eq!(status, 201, "{bill}");
+        bill
+    }
+
+    /// Sets a biller simulator's fault mode (`system`: `evn`, `water` or `vss`).
+    pub async fn biller_faults(&self, system: &str, mode: &str, delay_ms: u64) {
+        let (status, body) = self
+            .simulator_post(
+                &format!("/{system}/faults"),
+                serde_json::json!({ "mode": mode, "delay_ms": delay_ms }),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+
+    /// The public id of a biller's collection account.
+    pub fn biller_collection_account(code: &str) -> String {
+        let name = gateway::system_accounts::biller_collection(code);
+        gateway::ids::encode(
+            gateway::ids::ACCOUNT,
+            gateway::system_accounts::system_account_id(&name),
+        )
+    }
+
+    /// A biller's collection account as the operator reads it.
+    pub async fn biller_collection(&self, code: &str) -> Value {
+        let id = Self::biller_collection_account(code);
+        let (status, account) = self
+            .get(&format!("/v1/accounts/{id}"), Some(ADMIN_TOKEN))
+            .await;
+        assert_eq!(status, 200, "{account}");
+        account
+    }
+
+    /// Polls a payment until it leaves `pending` (or `timeout_secs` pass) and returns it.
+    pub async fn settled_payment(&self, session: &Session, id: &str, timeout_secs: u64) -> Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(timeout_secs);
+        loop {
+            let (status, payment) = self
+                .get(&format!("/v1/payments/{id}"), Some(&session.token))
+                .await;
+            assert_eq!(status, 200, "{payment}");
+            if payment["status"] != "pending" || std::time::Instant::now() > deadline {
+                return payment;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+    }
+}
