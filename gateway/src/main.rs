@@ -61,7 +61,6 @@ async fn run(demo: bool) -> Result<(), String> {
     let addr = config.addr.clone();
     let demo_config = demo.then(|| config.clone());
     let _simulators = if demo {
-        gateway::demo::announce(&config);
         Some(gateway::demo::start_simulators(&config).await?)
     } else {
         None
@@ -72,7 +71,8 @@ async fn run(demo: bool) -> Result<(), String> {
     let listener = TcpListener::bind(&addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let running = gateway::app::start(state, listener).map_err(|e| e.to_string())?;
     if let Some(config) = demo_config {
-        gateway::demo::seed(&config).await?;
+        let seeded = gateway::demo::seed(&config, running.addr).await?;
+        gateway::demo::announce(&config, &seeded);
     }
     tracing::info!(addr = %running.addr, "gateway listening; docs at /docs");
     let handle = running.handle.clone();

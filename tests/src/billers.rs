@@ -1,6 +1,6 @@
 //! Bills and insurance in tests: the biller simulators' control API.
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::{Session, TestGateway, ADMIN_TOKEN};
 
@@ -91,4 +91,53 @@ impl TestGateway {
             tokio::time::sleep(std::time::Duration::from_millis(500)).await;
         }
     }
+}
+
+/// Requests a citizen makes about bills and insurance.
+/// 250 kWh in 2025-06 under Decision 1279 with VAT 8% (domain doc §6.1).
+pub const BILL_250_KWH: i64 = 636_768;
+
+pub async fn inquire(gw: &TestGateway, who: &Session, body: Value) -> (u16, Value) {
+    gw.post_raw(
+        "/v1/bills/inquiry",
+        Some(&who.token),
+        &[],
+        &body.to_string(),
+    )
+    .await
+}
+
+pub async fn bill_id(gw: &TestGateway, who: &Session, customer_code: &str) -> String {
+    let (status, bill) = inquire(gw, who, json!({ "customer_code": customer_code })).await;
+    assert_eq!(status, 200, "{bill}");
+    bill["bill_id"].as_str().unwrap().to_string()
+}
+
+pub async fn pay_bill(gw: &TestGateway, who: &Session, key: &str, bill_id: &str) -> (u16, Value) {
+    gw.post_as(
+        who,
+        "/v1/payments",
+        key,
+        json!({ "type": "bill", "bill_id": bill_id }),
+    )
+    .await
+}
+
+pub async fn quote(gw: &TestGateway, who: &Session, body: Value) -> (u16, Value) {
+    gw.post_raw(
+        "/v1/insurance/quotes",
+        Some(&who.token),
+        &[],
+        &body.to_string(),
+    )
+    .await
+}
+
+pub async fn balance_and_available(gw: &TestGateway, who: &Session) -> (i64, i64) {
+    let (status, me) = gw.get("/v1/me", Some(&who.token)).await;
+    assert_eq!(status, 200, "{me}");
+    (
+        me["wallet"]["balance"].as_i64().unwrap(),
+        me["wallet"]["available"].as_i64().unwrap(),
+    )
 }

@@ -171,5 +171,6 @@ mod billers;
 mod citizens;
 mod merchants;
 
+pub use billers::{balance_and_available, bill_id, inquire, pay_bill, quote, BILL_250_KWH};
 pub use citizens::{Citizen, Session};
 pub use merchants::*;

@@ -1,6 +1,8 @@
 //! Merchants in tests: onboarding, signed requests, and a webhook endpoint.
 
-use serde_json::Value;
+use std::collections::HashMap;
+
+use serde_json::{json, Value};
 
 use crate::{TestGateway, ADMIN_TOKEN};
 
@@ -253,4 +255,50 @@ impl WebhookReceiver {
             self.received()
         );
     }
+}
+
+/// A gateway for merchant tests: webhooks to local endpoints, retried quickly.
+pub const REQUESTS: &str = "/v1/merchant/payment-requests";
+
+pub async fn start_for_merchants(extra: &[(&'static str, &'static str)]) -> TestGateway {
+    let mut env = HashMap::from([
+        ("WEBHOOK_ALLOW_PRIVATE", "true"),
+        ("WEBHOOK_RETRY_BASE_MS", "100"),
+    ]);
+    env.extend(extra.iter().copied());
+    TestGateway::start_with(env).await
+}
+
+pub async fn new_request(gw: &TestGateway, m: &Merchant, key: &str, body: Value) -> Value {
+    let (status, req) = gw.merchant_post(m, REQUESTS, key, body).await;
+    assert_eq!(status, 201, "{req}");
+    req
+}
+
+pub async fn request_status(gw: &TestGateway, m: &Merchant, id: &str) -> Value {
+    let (status, req) = gw.merchant_get(m, &format!("{REQUESTS}/{id}")).await;
+    assert_eq!(status, 200, "{req}");
+    req
+}
+
+pub async fn account_balance(gw: &TestGateway, account: &str) -> i64 {
+    let (status, acc) = gw
+        .get(&format!("/v1/accounts/{account}"), Some(ADMIN_TOKEN))
+        .await;
+    assert_eq!(status, 200, "{acc}");
+    acc["balance"].as_i64().unwrap()
+}
+
+pub async fn wallet_balances(gw: &TestGateway, session: &crate::Session) -> (i64, i64) {
+    let (_, me) = gw.get("/v1/me", Some(&session.token)).await;
+    (
+        me["wallet"]["balance"].as_i64().unwrap(),
+        me["wallet"]["available"].as_i64().unwrap(),
+    )
+}
+
+pub async fn r_id(gw: &TestGateway, m: &Merchant) -> String {
+    let key = format!("r-{:x}", rand::random::<u64>());
+    let req = new_request(gw, m, &key, json!({"amount": 20_000, "order_ref": "B"})).await;
+    req["id"].as_str().unwrap().to_string()
 }
