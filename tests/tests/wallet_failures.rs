@@ -59,10 +59,6 @@ async fn bank_failures_move_nothing() {
     );
 
     // A bank that does not answer leaves the withdrawal pending, its funds held.
-    let (_, healthy) = gw
-        .funded_citizen(&Citizen::saigon(13), "0011000000099", 0, 0)
-        .await;
-    let _ = healthy;
     gw.bank_faults("unavailable", 0).await;
     let other = Citizen::hanoi(113);
     gw.open_bank_account("970415", "1011000000113", &other, 0)
