@@ -9,6 +9,7 @@ pub mod secrets;
 pub mod settle;
 pub mod signature;
 pub mod store;
+pub mod webhook_target;
 pub mod webhooks;
 
 use std::time::Duration;

@@ -5,6 +5,7 @@
 //! same row), then delivered with no database connection held; a worker that dies
 //! mid-delivery leaves the row to be sent again when the lease ends. At least once.
 
+use super::webhook_target;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -150,6 +151,15 @@ async fn deliver(
     let secret =
         store::open_secret(state, &event.merchant.webhook_secret()).map_err(|e| e.to_string())?;
     let header = webhook_header(secret.key_bytes(), Utc::now().timestamp(), &event.body);
+    // Outside local development the URL's name is resolved and checked again now.
+    let pinned;
+    let client = if state.config.webhook_allow_private {
+        client
+    } else {
+        let timeout = Duration::from_millis(state.config.outside_timeout_ms);
+        pinned = webhook_target::pinned_client(url, timeout).await?;
+        &pinned
+    };
     let response = client
         .post(url)
         .header("content-type", "application/json")

@@ -65,24 +65,7 @@ pub fn check_webhook_url(raw: &str, allow_private: bool) -> Result<(), &'static 
     }
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     let private = match bare.parse::<IpAddr>() {
-        Ok(IpAddr::V4(ip)) => {
-            ip.is_private()
-                || ip.is_loopback()
-                || ip.is_link_local()
-                || ip.is_unspecified()
-                || ip.is_broadcast()
-                || ip.octets()[0] == 100 && (64..128).contains(&ip.octets()[1])
-        }
-        Ok(IpAddr::V6(ip)) => {
-            let first = ip.segments()[0];
-            ip.is_loopback()
-                || ip.is_unspecified()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
-                || ip
-                    .to_ipv4_mapped()
-                    .is_some_and(|v4| v4.is_private() || v4.is_loopback())
-        }
+        Ok(ip) => crate::merchants::webhook_target::is_private(ip),
         Err(_) => {
             let name = bare.to_ascii_lowercase();
             name == "localhost" || name.ends_with(".localhost") || name.ends_with(".internal")
