@@ -43,6 +43,7 @@ diesel::table! {
         note -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        settled_amount -> Nullable<BigInt>,
     }
 }
 

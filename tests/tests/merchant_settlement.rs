@@ -73,6 +73,11 @@ async fn manual_capture_partial_and_void() {
         )
         .await;
     assert_eq!(pay["status"], "succeeded");
+    assert_eq!(pay["amount"], 200_000);
+    assert_eq!(pay["settled_amount"], 120_000);
+    // The monthly cap counts what left the wallet, not what was first held.
+    let (_, me) = gw.get("/v1/me", Some(&session.token)).await;
+    assert_eq!(me["usage"]["month"]["capped_outflows"], 120_000);
     let r = gw
         .merchant_post(&m, &format!("{REQUESTS}/{id}/void"), "v0", json!({}))
         .await;

@@ -100,7 +100,7 @@ async fn record(
                     ..Changes::default()
                 },
             )?;
-            store::transition(
+            let moved = store::transition(
                 conn,
                 &payment_id,
                 PaymentStatus::Authorized,
@@ -108,6 +108,9 @@ async fn record(
                 None,
                 Some(detail),
             )?;
+            if moved && captured < request.amount {
+                store::set_settled_amount(conn, &payment_id, captured)?;
+            }
             Ok(updated)
         })
     })

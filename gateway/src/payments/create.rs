@@ -51,6 +51,7 @@ fn new_row(
         note: m.note.clone(),
         created_at: now,
         updated_at: now,
+        settled_amount: None,
     }
 }
 

@@ -130,6 +130,8 @@ pub struct PaymentRow {
     pub note: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// What finally moved, when less than `amount` (a partial capture).
+    pub settled_amount: Option<i64>,
 }
 
 impl PaymentRow {
@@ -171,6 +173,9 @@ pub struct PaymentView {
     #[schema(example = "transfer")]
     pub kind: String,
     pub amount: i64,
+    /// What finally moved when less than `amount`: a merchant captured part of it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settled_amount: Option<i64>,
     /// What the payer pays on top of `amount`.
     pub fee: i64,
     #[schema(example = "succeeded")]

@@ -70,6 +70,15 @@ pub fn transition(
     })
 }
 
+/// Records that a payment finally moved less than its amount (a partial capture, a
+/// void: zero), so the limits count what really left the wallet.
+pub fn set_settled_amount(conn: &mut PgConnection, id: &str, settled: i64) -> Result<(), ApiError> {
+    diesel::update(payments::table.find(id))
+        .set(payments::settled_amount.eq(Some(settled)))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn find(conn: &mut PgConnection, id: &str) -> Result<Option<PaymentRow>, ApiError> {
     Ok(payments::table
         .find(id)
@@ -156,8 +165,8 @@ pub fn usage(
         .map(|s| s.to_string())
         .collect();
     let row: UsageRow = diesel::sql_query(
-        "SELECT coalesce(sum(amount) FILTER (WHERE created_at >= $2), 0)::bigint AS today, \
-         coalesce(sum(amount) FILTER (WHERE capped AND created_at >= $3), 0)::bigint AS month \
+        "SELECT coalesce(sum(coalesce(settled_amount, amount)) FILTER (WHERE created_at >= $2), 0)::bigint AS today, \
+         coalesce(sum(coalesce(settled_amount, amount)) FILTER (WHERE capped AND created_at >= $3), 0)::bigint AS month \
          FROM payments WHERE identity_id = $1 AND status = ANY($4) AND created_at >= least($2, $3)",
     )
     .bind::<Text, _>(identity_id)
@@ -239,6 +248,7 @@ pub fn view(conn: &mut PgConnection, row: &PaymentRow) -> Result<PaymentView, Ap
         id: row.id.clone(),
         kind: row.kind.clone(),
         amount: row.amount,
+        settled_amount: row.settled_amount,
         fee: row.fee,
         status: row.status.clone(),
         failure_code: row.failure_code.clone(),
