@@ -85,6 +85,8 @@ pub struct Config {
     pub billers_base_url: String,
     /// How long an insurance quote may be paid after it is given.
     pub insurance_quote_ttl_seconds: u64,
+    /// How long a provider top-up waits for the provider's callback before it fails.
+    pub provider_order_ttl_seconds: u64,
     /// How long to wait for any outside system before treating the call as timed out.
     pub outside_timeout_ms: u64,
     /// Where the wallet providers are (their simulators unless set).
@@ -198,6 +200,7 @@ impl Config {
                     })
                 }
             },
+            provider_order_ttl_seconds: number("PROVIDER_ORDER_TTL_SECONDS", 1_800)?,
             simulator_addr: simulator_addr.clone(),
             qr_bank_bin: plain("GATEWAY_QR_BANK_BIN", "970436")?,
             qr_account: plain("GATEWAY_QR_ACCOUNT", "0011001234567")?,

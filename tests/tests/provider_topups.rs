@@ -193,3 +193,39 @@ async fn a_cancelled_order_fails_the_topup_and_moves_nothing() {
         .await;
     assert_eq!(status, 400);
 }
+
+#[tokio::test]
+async fn an_unpaid_order_expires_and_a_late_success_still_credits_the_wallet() {
+    let gw = TestGateway::start_with(std::collections::HashMap::from([(
+        "PROVIDER_ORDER_TTL_SECONDS",
+        "1",
+    )]))
+    .await;
+    let who = Citizen::hanoi(71);
+    let session = gw.sign_in(&who, 2).await;
+    let payment = start_topup(&gw, &session, "momo", "late", 120_000).await;
+    let id = payment["id"].as_str().unwrap().to_string();
+    // The resumer gives up on it once the order has lapsed.
+    let mut failed = Value::Null;
+    for _ in 0..40 {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let (_, p) = gw
+            .get(&format!("/v1/payments/{id}"), Some(&session.token))
+            .await;
+        if p["status"] == "failed" {
+            failed = p;
+            break;
+        }
+    }
+    assert_eq!(failed["failure_code"], "provider_order_expired", "{failed}");
+    assert_eq!(gw.wallet_balance(&session).await, 0);
+    // The payer paid after all: the provider's callback is credited once.
+    let reference = payment["provider_reference"].as_str().unwrap();
+    control(&gw, "momo", reference, "pay", json!({})).await;
+    let revived = wait_for_status(&gw, &session, &id, "succeeded").await;
+    assert!(revived["failure_code"].is_null());
+    assert_eq!(gw.wallet_balance(&session).await, 120_000);
+    let replayed = control(&gw, "momo", reference, "replay", json!({})).await;
+    assert_eq!(reply_code("momo", &replayed), "204");
+    assert_eq!(gw.wallet_balance(&session).await, 120_000);
+}

@@ -55,6 +55,9 @@ fn callback_path(provider: Provider) -> &'static str {
     }
 }
 
+/// The failure of a top-up whose provider never called back in time.
+pub const ORDER_EXPIRED: &str = "provider_order_expired";
+
 /// Records, with the payment, which provider the citizen chose.
 pub fn choose(
     conn: &mut PgConnection,
@@ -90,7 +93,11 @@ pub async fn open_order(
         return Ok(None);
     };
     if intent.provider_reference.is_some() {
-        return Ok(None);
+        // The payer had the provider's page long enough: a top-up nobody paid fails.
+        // Should the provider's success still arrive, `record` credits it after all.
+        let ttl = i64::try_from(state.config.provider_order_ttl_seconds).unwrap_or(i64::MAX);
+        let lapsed = Utc::now() - intent.created_at > chrono::Duration::seconds(ttl);
+        return Ok(lapsed.then_some((PaymentStatus::Failed, ORDER_EXPIRED)));
     }
     let Some(provider) = crate::funding::parse_provider(&intent.provider) else {
         return Err(ApiError::Internal(format!(
@@ -113,6 +120,7 @@ pub async fn open_order(
             db::run(state, move |conn| {
                 diesel::update(provider_orders::table.find(&id))
                     .set((
+                        provider_orders::created_at.eq(Utc::now()),
                         provider_orders::provider_reference.eq(created.provider_reference),
                         provider_orders::redirect_url.eq(created.redirect_url),
                     ))
@@ -208,14 +216,20 @@ pub async fn record(
             } else {
                 (PaymentStatus::Failed, Some("provider_declined"))
             };
-            store::transition(
+            let detail = format!("provider result {code}");
+            let moved = store::transition(
                 conn,
                 &id,
                 PaymentStatus::Pending,
                 to,
                 failure,
-                Some(&format!("provider result {code}")),
+                Some(&detail),
             )?;
+            // The money reached the provider after we had given up on the order: the
+            // credit above happened, so the payment succeeds after all.
+            if !moved && success {
+                store::revive(conn, &id, ORDER_EXPIRED, PaymentStatus::Succeeded, &detail)?;
+            }
             diesel::update(
                 provider_orders::table
                     .find(&id)

@@ -70,6 +70,36 @@ pub fn transition(
     })
 }
 
+/// Moves a payment that failed with `failure_code` to `to` (a provider's success
+/// arriving after the top-up expired); false when it is not in that state.
+pub fn revive(
+    conn: &mut PgConnection,
+    id: &str,
+    failure_code: &str,
+    to: PaymentStatus,
+    detail: &str,
+) -> Result<bool, ApiError> {
+    conn.transaction(|conn| {
+        let now = Utc::now();
+        let changed = diesel::update(
+            payments::table
+                .find(id)
+                .filter(payments::status.eq(PaymentStatus::Failed.as_str()))
+                .filter(payments::failure_code.eq(failure_code)),
+        )
+        .set((
+            payments::status.eq(to.as_str()),
+            payments::failure_code.eq(None::<String>),
+            payments::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+        if changed == 1 {
+            record_event(conn, id, to.as_str(), Some(detail), now)?;
+        }
+        Ok(changed == 1)
+    })
+}
+
 /// Records that a payment finally moved less than its amount (a partial capture, a
 /// void: zero), so the limits count what really left the wallet.
 pub fn set_settled_amount(conn: &mut PgConnection, id: &str, settled: i64) -> Result<(), ApiError> {
