@@ -374,3 +374,39 @@ async fn a_confirmed_step_up_moves_the_money() {
     );
     assert_eq!(gw.wallet_balance(&payee_session).await, 12_000_000);
 }
+
+#[tokio::test]
+async fn a_citizen_reads_their_own_wallet_account_and_no_one_elses() {
+    let gw = TestGateway::start().await;
+    let (session, _) = gw
+        .funded_citizen(&Citizen::hanoi(30), "0011000000030", 1_000_000, 400_000)
+        .await;
+    let other = gw.sign_in(&Citizen::saigon(31), 2).await;
+    let mine = session.identity["wallet_account_id"].as_str().unwrap();
+    let (status, account) = gw
+        .get(&format!("/v1/accounts/{mine}"), Some(&session.token))
+        .await;
+    assert_eq!(status, 200, "{account}");
+    assert_eq!(account["balance"], 400_000);
+    let (status, entries) = gw
+        .get(
+            &format!("/v1/accounts/{mine}/entries"),
+            Some(&session.token),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(entries["data"][0]["direction"], "credit");
+    assert_eq!(entries["data"][0]["amount"], 400_000);
+    assert_error(
+        &gw.get(&format!("/v1/accounts/{mine}"), Some(&other.token))
+            .await,
+        404,
+        "account_not_found",
+    );
+    assert_error(
+        &gw.get(&format!("/v1/accounts/{mine}/entries"), Some(&other.token))
+            .await,
+        404,
+        "account_not_found",
+    );
+}

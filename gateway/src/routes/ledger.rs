@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::auth::require_operator;
+use crate::auth::{authenticate, require_operator, Principal};
 use crate::chart::{currency, AccountKind, Purpose};
 use crate::error::{ApiError, ErrorBody};
 use crate::ids;
@@ -63,6 +63,31 @@ fn account_view(a: &ledger::Account) -> AccountView {
     }
 }
 
+/// The operator sees every account; a citizen only their wallet and a merchant only
+/// its own account (anyone else's is not found).
+async fn may_see_account(req: &HttpRequest, state: &AppState, id: u128) -> Result<(), ApiError> {
+    let own = match authenticate(req, state).await? {
+        Principal::Operator => return Ok(()),
+        Principal::Citizen { identity_id } => crate::db::run(state, move |conn| {
+            crate::citizens::identity::find(conn, &identity_id)
+        })
+        .await?
+        .map(|me| me.wallet_ledger_id())
+        .transpose()?,
+        Principal::Merchant { merchant_id } => crate::db::run(state, move |conn| {
+            crate::merchants::store::find(conn, &merchant_id)
+        })
+        .await?
+        .map(|m| m.ledger_id())
+        .transpose()?,
+    };
+    if own == Some(id) {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound("account"))
+    }
+}
+
 async fn find_account(state: &AppState, id: u128) -> Result<ledger::Account, ApiError> {
     let ledger = state.ledger.clone();
     web::block(move || ledger.lookup_accounts(&[id]))
@@ -80,8 +105,8 @@ async fn find_account(state: &AppState, id: u128) -> Result<ledger::Account, Api
         (status = 200, body = AccountView),
         (status = 400, description = "Malformed id", body = ErrorBody),
         (status = 401, description = "Missing or bad token", body = ErrorBody),
-        (status = 404, description = "No such account", body = ErrorBody)),
-    security(("operator" = [])))]
+        (status = 404, description = "No such account (or another principal's)", body = ErrorBody)),
+    security(("operator" = []), ("citizen" = []), ("merchant" = [])))]
 #[get("/v1/accounts/{id}")]
 pub async fn get_account(
     req: HttpRequest,
@@ -89,7 +114,7 @@ pub async fn get_account(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = ids::decode("account", ids::ACCOUNT, &path)?;
-    require_operator(&req, &state).await?;
+    may_see_account(&req, &state, id).await?;
     let account = find_account(&state, id).await?;
     Ok(HttpResponse::Ok().json(account_view(&account)))
 }
@@ -147,8 +172,8 @@ fn entry_view(account_id: u128, e: &ledger::Entry) -> EntryView {
         (status = 200, body = inline(Page<EntryView>)),
         (status = 400, description = "Malformed id or paging", body = ErrorBody),
         (status = 401, description = "Missing or bad token", body = ErrorBody),
-        (status = 404, description = "No such account", body = ErrorBody)),
-    security(("operator" = [])))]
+        (status = 404, description = "No such account (or another principal's)", body = ErrorBody)),
+    security(("operator" = []), ("citizen" = []), ("merchant" = [])))]
 #[get("/v1/accounts/{id}/entries")]
 pub async fn list_entries(
     req: HttpRequest,
@@ -163,7 +188,7 @@ pub async fn list_entries(
         .as_deref()
         .map(|c| ids::decode("transfer", ids::TRANSFER, c))
         .transpose()?;
-    require_operator(&req, &state).await?;
+    may_see_account(&req, &state, id).await?;
     find_account(&state, id).await?;
 
     let ledger = state.ledger.clone();
