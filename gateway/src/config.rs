@@ -53,6 +53,17 @@ pub struct ProviderCredentials {
     pub zalopay_key2: Secret,
 }
 
+/// Flat fees per kind of movement (0 unless configured). Bill, insurance and merchant
+/// payments carry none.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Fees {
+    /// A top-up from a bank link (the bank is debited amount + fee).
+    pub topup: i64,
+    pub withdrawal: i64,
+    /// A transfer to another citizen or to a bank account.
+    pub transfer: i64,
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub demo: bool,
@@ -87,6 +98,8 @@ pub struct Config {
     pub insurance_quote_ttl_seconds: u64,
     /// How long a provider top-up waits for the provider's callback before it fails.
     pub provider_order_ttl_seconds: u64,
+    /// Flat fees the payer pays on top of the amount, in dong.
+    pub fees: Fees,
     /// How long to wait for any outside system before treating the call as timed out.
     pub outside_timeout_ms: u64,
     /// Where the wallet providers are (their simulators unless set).
@@ -201,6 +214,11 @@ impl Config {
                 }
             },
             provider_order_ttl_seconds: number("PROVIDER_ORDER_TTL_SECONDS", 1_800)?,
+            fees: Fees {
+                topup: amount("FEE_TOPUP", 0)?,
+                withdrawal: amount("FEE_WITHDRAWAL", 0)?,
+                transfer: amount("FEE_TRANSFER", 0)?,
+            },
             simulator_addr: simulator_addr.clone(),
             qr_bank_bin: plain("GATEWAY_QR_BANK_BIN", "970436")?,
             qr_account: plain("GATEWAY_QR_ACCOUNT", "0011001234567")?,

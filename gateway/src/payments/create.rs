@@ -28,6 +28,7 @@ pub struct NewMovement {
 }
 
 fn new_row(
+    fee: i64,
     identity_id: &str,
     key: &str,
     m: &NewMovement,
@@ -40,7 +41,7 @@ fn new_row(
         idempotency_key: key.to_string(),
         kind: m.kind.as_str().to_string(),
         amount: m.amount,
-        fee: 0,
+        fee,
         status: status.as_str().to_string(),
         failure_code: None,
         capped: m.kind.is_capped(),
@@ -91,6 +92,15 @@ pub async fn record_with<F>(
 where
     F: FnOnce(&mut diesel::pg::PgConnection, &PaymentRow) -> Result<(), ApiError> + Send + 'static,
 {
+    let fees = state.config.fees;
+    let fee = match movement.kind {
+        PaymentKind::Topup if movement.bank_link_id.is_some() => fees.topup,
+        PaymentKind::Withdrawal => fees.withdrawal,
+        PaymentKind::Transfer => fees.transfer,
+        PaymentKind::Topup | PaymentKind::Bill | PaymentKind::Insurance | PaymentKind::Merchant => {
+            0
+        }
+    };
     let rules = state.config.rules;
     let (identity_id, key) = (identity_id.to_string(), idempotency_key.to_string());
     db::run(state, move |conn| {
@@ -112,7 +122,7 @@ where
                 Decision::RequireStepUp => PaymentStatus::RequiresStepUp,
                 Decision::Proceed => PaymentStatus::Pending,
             };
-            let row = new_row(&identity_id, &key, &movement, status, now);
+            let row = new_row(fee, &identity_id, &key, &movement, status, now);
             store::insert(conn, &row, None)?;
             also(conn, &row)?;
             Ok(row)

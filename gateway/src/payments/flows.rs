@@ -23,7 +23,7 @@ use crate::citizens::{bank_links, identity};
 use crate::db;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::system_accounts::{system_account_id, NAPAS_SETTLEMENT};
+use crate::system_accounts::{system_account_id, FEE_REVENUE, NAPAS_SETTLEMENT};
 
 /// The ledger transfer id of one step of a payment: the same on every attempt.
 pub fn ledger_transfer_id(payment_id: &str, step: &str) -> u128 {
@@ -49,6 +49,43 @@ pub(super) async fn submit_one(state: &AppState, transfer: Transfer) -> Result<R
         .first()
         .copied()
         .ok_or_else(|| ApiError::Internal("the ledger answered no result".into()))
+}
+
+/// Submits transfers as one linked chain (all or nothing) and answers its outcome: the
+/// chain applied (now, or on an earlier attempt: one member existing means all do), or
+/// the failing member's own result.
+async fn submit_chain(state: &AppState, mut chain: Vec<Transfer>) -> Result<R, ApiError> {
+    let last = chain.len().saturating_sub(1);
+    for (i, t) in chain.iter_mut().enumerate() {
+        if i < last {
+            t.flags = t.flags | TransferFlags::LINKED;
+        }
+    }
+    let results = state.writer.submit(chain).await?;
+    if results.first() == Some(&R::Exists) || results.iter().all(|r| *r == R::Ok) {
+        return Ok(R::Ok);
+    }
+    Ok(results
+        .iter()
+        .copied()
+        .find(|r| !matches!(r, R::Ok | R::LinkedEventFailed))
+        .unwrap_or(R::LinkedEventFailed))
+}
+
+/// The payment's fee as a transfer of the same shape as `main`, to fee revenue.
+fn with_fee(p: &PaymentRow, step: &str, main: Transfer, fee_payer: u128) -> Vec<Transfer> {
+    let mut chain = vec![main];
+    if p.fee > 0 {
+        chain.push(Transfer {
+            id: ledger_transfer_id(&p.id, &format!("{step}-fee")),
+            debit_account_id: fee_payer,
+            credit_account_id: system_account_id(FEE_REVENUE),
+            amount: p.fee.unsigned_abs(),
+            code: Purpose::Fee.code(),
+            ..main
+        });
+    }
+    chain
 }
 
 pub(super) fn movement(
@@ -110,7 +147,8 @@ async fn to_citizen(state: &AppState, p: &PaymentRow) -> Result<Outcome, ApiErro
     let payer = wallet_of(state, &p.identity_id).await?;
     let payee_id = p.payee_identity_id.clone().unwrap_or_default();
     let payee = wallet_of(state, &payee_id).await?;
-    match submit_one(state, movement(p, "move", payer, payee, Purpose::Transfer)).await? {
+    let main = movement(p, "move", payer, payee, Purpose::Transfer);
+    match submit_chain(state, with_fee(p, "move", main, payer)).await? {
         R::Ok | R::Exists => Ok(Outcome::Finished(PaymentStatus::Succeeded, None)),
         other => ledger_refusal(other),
     }
@@ -118,19 +156,16 @@ async fn to_citizen(state: &AppState, p: &PaymentRow) -> Result<Outcome, ApiErro
 
 async fn topup_from_bank(state: &AppState, p: &PaymentRow) -> Result<Outcome, ApiError> {
     let (bin, account) = bank_account_of(state, p).await?;
-    match state.bank.debit(&bin, &account, p.amount, &p.id).await {
+    let charged = p.amount.saturating_add(p.fee);
+    match state.bank.debit(&bin, &account, charged, &p.id).await {
         Ok(_) => {}
         Err(e) if e.is_retryable() => return Ok(Outcome::StillPending),
         Err(e) => return Ok(failure(e.code())),
     }
     let wallet = wallet_of(state, &p.identity_id).await?;
     let settlement = system_account_id(NAPAS_SETTLEMENT);
-    match submit_one(
-        state,
-        movement(p, "credit", settlement, wallet, Purpose::Topup),
-    )
-    .await?
-    {
+    let main = movement(p, "credit", settlement, wallet, Purpose::Topup);
+    match submit_chain(state, with_fee(p, "credit", main, settlement)).await? {
         R::Ok | R::Exists => Ok(Outcome::Finished(PaymentStatus::Succeeded, None)),
         other => Err(ApiError::Internal(format!(
             "top-up credit refused by the ledger: {other}"
@@ -149,20 +184,36 @@ async fn out_to_bank(
         flags: TransferFlags::PENDING,
         ..movement(p, "hold", wallet, settlement, purpose)
     };
-    match submit_one(state, hold).await? {
+    let holds = with_fee(p, "hold", hold, wallet);
+    match submit_chain(state, holds.clone()).await? {
         R::Ok | R::Exists => {}
         other => return ledger_refusal(other),
     }
     let (bin, account) = bank_account_of(state, p).await?;
-    let resolve = |step: &str, flags: TransferFlags| Transfer {
-        id: ledger_transfer_id(&p.id, step),
-        pending_id: hold.id,
-        flags,
-        ..Transfer::default()
+    // Post or void every hold of the chain, as one chain.
+    let resolve = |step: &str, flags: TransferFlags| -> Vec<Transfer> {
+        holds
+            .iter()
+            .enumerate()
+            .map(|(i, h)| Transfer {
+                id: ledger_transfer_id(
+                    &p.id,
+                    &if i == 0 {
+                        step.to_string()
+                    } else {
+                        format!("{step}-fee")
+                    },
+                ),
+                pending_id: h.id,
+                flags,
+                ..Transfer::default()
+            })
+            .collect()
     };
     match state.bank.credit(&bin, &account, p.amount, &p.id).await {
         Ok(_) => {
-            match submit_one(state, resolve("post", TransferFlags::POST_PENDING_TRANSFER)).await? {
+            match submit_chain(state, resolve("post", TransferFlags::POST_PENDING_TRANSFER)).await?
+            {
                 R::Ok | R::Exists | R::PendingTransferAlreadyPosted => {
                     Ok(Outcome::Finished(PaymentStatus::Succeeded, None))
                 }
@@ -173,7 +224,8 @@ async fn out_to_bank(
         }
         Err(e) if e.is_retryable() => Ok(Outcome::StillPending),
         Err(e) => {
-            match submit_one(state, resolve("void", TransferFlags::VOID_PENDING_TRANSFER)).await? {
+            match submit_chain(state, resolve("void", TransferFlags::VOID_PENDING_TRANSFER)).await?
+            {
                 R::Ok | R::Exists | R::PendingTransferAlreadyVoided => Ok(failure(e.code())),
                 other => Err(ApiError::Internal(format!(
                     "voiding a hold failed: {other}"
