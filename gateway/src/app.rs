@@ -196,6 +196,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(routes::ledger::trial_balance)
         .service(routes::ledger::verify)
         .service(routes::sessions::create_session)
+        .service(routes::sessions::end_session)
         .service(routes::me::get_me)
         .service(routes::me::create_bank_link)
         .service(routes::me::create_topup)

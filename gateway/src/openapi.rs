@@ -63,6 +63,7 @@ number and VNeID, on a double-entry ledger. Amounts are integers in dong. Errors
         routes::ledger::trial_balance,
         routes::ledger::verify,
         routes::sessions::create_session,
+        routes::sessions::end_session,
         routes::me::get_me,
         routes::me::create_bank_link,
         routes::me::create_topup,

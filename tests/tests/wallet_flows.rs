@@ -410,3 +410,31 @@ async fn a_citizen_reads_their_own_wallet_account_and_no_one_elses() {
         "account_not_found",
     );
 }
+
+#[tokio::test]
+async fn signing_out_ends_the_session_at_once() {
+    let gw = TestGateway::start().await;
+    let session = gw.sign_in(&Citizen::hanoi(32), 2).await;
+    assert_eq!(gw.get("/v1/me", Some(&session.token)).await.0, 200);
+    let res = gw
+        .client
+        .delete(gw.url("/v1/sessions/current"))
+        .bearer_auth(&session.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    assert_error(
+        &gw.get("/v1/me", Some(&session.token)).await,
+        401,
+        "unauthenticated",
+    );
+    let again = gw
+        .client
+        .delete(gw.url("/v1/sessions/current"))
+        .bearer_auth(&session.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 401);
+}

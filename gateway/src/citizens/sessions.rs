@@ -64,3 +64,10 @@ pub async fn resolve(state: &AppState, token: &str) -> Result<Option<String>, Ap
     let mut redis = state.redis.clone();
     Ok(redis.get(session_key(token)).await?)
 }
+
+/// Ends a session: the token stops working at once.
+pub async fn revoke(state: &AppState, token: &str) -> Result<(), ApiError> {
+    let mut redis = state.redis.clone();
+    let _: i64 = redis.del(session_key(token)).await?;
+    Ok(())
+}

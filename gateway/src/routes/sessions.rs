@@ -1,6 +1,6 @@
 //! `POST /v1/sessions`: a VNeID assertion in, an access token out.
 
-use actix_web::{post, web, HttpResponse};
+use actix_web::{delete, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -81,4 +81,23 @@ pub async fn create_session(
         expires_at,
         identity: row.view(),
     }))
+}
+
+/// Signs the citizen out: the access token of this request stops working at once.
+#[utoipa::path(delete, path = "/v1/sessions/current", tag = "citizens",
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 401, description = "Missing or unknown token", body = ErrorBody),
+        (status = 403, description = "Not a citizen's token", body = ErrorBody)),
+    security(("citizen" = [])))]
+#[delete("/v1/sessions/current")]
+pub async fn end_session(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    crate::auth::require_citizen(&req, &state).await?;
+    if let Some(token) = crate::auth::bearer(&req) {
+        sessions::revoke(&state, token).await?;
+    }
+    Ok(HttpResponse::NoContent().finish())
 }
