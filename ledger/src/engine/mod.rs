@@ -5,6 +5,7 @@
 
 mod accounts;
 pub(crate) mod chain;
+mod holds;
 mod transfers;
 
 use std::collections::{HashMap, HashSet};

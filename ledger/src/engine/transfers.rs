@@ -13,7 +13,7 @@ use crate::CreateTransferResult as R;
 
 const NS_PER_SECOND: u64 = 1_000_000_000;
 
-enum Undo {
+pub(super) enum Undo {
     Account(Account),
     TransferCreated(u128),
     HoldCreated(u128),
@@ -21,7 +21,7 @@ enum Undo {
 }
 
 #[derive(Clone, Copy)]
-struct Savepoint {
+pub(super) struct Savepoint {
     undo: usize,
     created: usize,
     new_holds: usize,
@@ -29,19 +29,19 @@ struct Savepoint {
     history: usize,
 }
 
-struct TransferScope<'a> {
-    set: &'a mut WorkingSet,
-    first_event_timestamp: u64,
-    created: Vec<Transfer>,
-    new_holds: Vec<u128>,
-    resolved: Vec<(u128, PendingStatus)>,
-    failed: Vec<(u128, R)>,
-    history: Vec<AccountBalance>,
-    touched: HashSet<u128>,
-    undo: Vec<Undo>,
+pub(super) struct TransferScope<'a> {
+    pub(super) set: &'a mut WorkingSet,
+    pub(super) first_event_timestamp: u64,
+    pub(super) created: Vec<Transfer>,
+    pub(super) new_holds: Vec<u128>,
+    pub(super) resolved: Vec<(u128, PendingStatus)>,
+    pub(super) failed: Vec<(u128, R)>,
+    pub(super) history: Vec<AccountBalance>,
+    pub(super) touched: HashSet<u128>,
+    pub(super) undo: Vec<Undo>,
 }
 
-fn sum_exceeds(values: &[u64]) -> bool {
+pub(super) fn sum_exceeds(values: &[u64]) -> bool {
     values.iter().map(|&v| u128::from(v)).sum::<u128>() > u128::from(MAX_AMOUNT)
 }
 
@@ -105,11 +105,11 @@ fn compare_existing(t: &Transfer, e: &Transfer) -> R {
 }
 
 impl TransferScope<'_> {
-    fn account(&self, id: u128) -> Option<Account> {
+    pub(super) fn account(&self, id: u128) -> Option<Account> {
         self.set.accounts.get(&id).copied()
     }
 
-    fn set_account(&mut self, updated: Account, timestamp: u64) {
+    pub(super) fn set_account(&mut self, updated: Account, timestamp: u64) {
         if let Some(previous) = self.set.accounts.insert(updated.id, updated) {
             self.undo.push(Undo::Account(previous));
         }
@@ -119,13 +119,13 @@ impl TransferScope<'_> {
         }
     }
 
-    fn record(&mut self, stored: Transfer) {
+    pub(super) fn record(&mut self, stored: Transfer) {
         self.set.transfers.insert(stored.id, stored);
         self.undo.push(Undo::TransferCreated(stored.id));
         self.created.push(stored);
     }
 
-    fn set_hold_status(&mut self, id: u128, status: PendingStatus) {
+    pub(super) fn set_hold_status(&mut self, id: u128, status: PendingStatus) {
         if let Some(hold) = self.set.holds.get_mut(&id) {
             self.undo.push(Undo::HoldStatus(id, hold.status));
             hold.status = status;
@@ -279,144 +279,6 @@ impl TransferScope<'_> {
             self.new_holds.push(t.id);
         }
         R::Ok
-    }
-
-    fn post_or_void_pending_transfer(&mut self, t: &Transfer, timestamp: u64) -> R {
-        let post = t.flags.contains(TransferFlags::POST_PENDING_TRANSFER);
-        let void = t.flags.contains(TransferFlags::VOID_PENDING_TRANSFER);
-        if (post && void)
-            || t.flags.contains(TransferFlags::PENDING)
-            || t.flags.contains(TransferFlags::BALANCING_DEBIT)
-            || t.flags.contains(TransferFlags::BALANCING_CREDIT)
-        {
-            return R::FlagsAreMutuallyExclusive;
-        }
-        if t.pending_id == 0 {
-            return R::PendingIdMustNotBeZero;
-        }
-        if t.pending_id == u128::MAX {
-            return R::PendingIdMustNotBeIntMax;
-        }
-        if t.pending_id == t.id {
-            return R::PendingIdMustBeDifferent;
-        }
-        if t.timeout != 0 {
-            return R::TimeoutReservedForPendingTransfer;
-        }
-        let Some(p) = self.set.transfers.get(&t.pending_id).copied() else {
-            return R::PendingTransferNotFound;
-        };
-        if !p.flags.contains(TransferFlags::PENDING) {
-            return R::PendingTransferNotPending;
-        }
-        if t.debit_account_id != 0 && t.debit_account_id != p.debit_account_id {
-            return R::PendingTransferHasDifferentDebitAccountId;
-        }
-        if t.credit_account_id != 0 && t.credit_account_id != p.credit_account_id {
-            return R::PendingTransferHasDifferentCreditAccountId;
-        }
-        if t.ledger != 0 && t.ledger != p.ledger {
-            return R::PendingTransferHasDifferentLedger;
-        }
-        if t.code != 0 && t.code != p.code {
-            return R::PendingTransferHasDifferentCode;
-        }
-        let amount = if t.amount > 0 { t.amount } else { p.amount };
-        if amount > p.amount {
-            return R::ExceedsPendingTransferAmount;
-        }
-        if void && amount < p.amount {
-            return R::PendingTransferHasDifferentAmount;
-        }
-        let Some(hold) = self.set.holds.get(&t.pending_id).copied() else {
-            return R::PendingTransferNotFound;
-        };
-        match hold.status {
-            PendingStatus::Pending => {}
-            PendingStatus::Posted => return R::PendingTransferAlreadyPosted,
-            PendingStatus::Voided => return R::PendingTransferAlreadyVoided,
-            PendingStatus::Expired => return R::PendingTransferExpired,
-        }
-        if hold.expires_at.is_some_and(|at| at <= timestamp) {
-            return R::PendingTransferExpired;
-        }
-        let (Some(mut dr), Some(mut cr)) = (
-            self.account(p.debit_account_id),
-            self.account(p.credit_account_id),
-        ) else {
-            return R::PendingTransferNotFound;
-        };
-        if post {
-            if dr.flags.contains(AccountFlags::CLOSED) {
-                return R::DebitAccountAlreadyClosed;
-            }
-            if cr.flags.contains(AccountFlags::CLOSED) {
-                return R::CreditAccountAlreadyClosed;
-            }
-            if sum_exceeds(&[amount, dr.debits_posted]) {
-                return R::OverflowsDebitsPosted;
-            }
-            if sum_exceeds(&[amount, cr.credits_posted]) {
-                return R::OverflowsCreditsPosted;
-            }
-        }
-
-        dr.debits_pending -= p.amount;
-        cr.credits_pending -= p.amount;
-        if post {
-            dr.debits_posted += amount;
-            cr.credits_posted += amount;
-        }
-        self.set_account(dr, timestamp);
-        self.set_account(cr, timestamp);
-        self.record(Transfer {
-            debit_account_id: p.debit_account_id,
-            credit_account_id: p.credit_account_id,
-            ledger: p.ledger,
-            code: p.code,
-            amount,
-            timestamp,
-            ..*t
-        });
-        let status = if post {
-            PendingStatus::Posted
-        } else {
-            PendingStatus::Voided
-        };
-        self.set_hold_status(t.pending_id, status);
-        R::Ok
-    }
-
-    /// Releases every hold in the working set that has lapsed by `cutoff`, before the
-    /// batch's own events: an expired hold's funds are free again and it can no longer
-    /// be posted. Expiry is not part of any chain, so it is never rolled back.
-    fn expire_lapsed_holds(&mut self, cutoff: u64, mut timestamp: u64) -> u64 {
-        let mut lapsed: Vec<PendingHold> = self
-            .set
-            .holds
-            .values()
-            .filter(|h| {
-                h.status == PendingStatus::Pending && h.expires_at.is_some_and(|at| at <= cutoff)
-            })
-            .copied()
-            .collect();
-        lapsed.sort_by_key(|h| (h.expires_at, h.id));
-        for hold in lapsed {
-            let (Some(mut dr), Some(mut cr)) = (
-                self.account(hold.debit_account_id),
-                self.account(hold.credit_account_id),
-            ) else {
-                continue;
-            };
-            dr.debits_pending = dr.debits_pending.saturating_sub(hold.amount);
-            cr.credits_pending = cr.credits_pending.saturating_sub(hold.amount);
-            self.set_account(dr, timestamp);
-            self.set_account(cr, timestamp);
-            self.set_hold_status(hold.id, PendingStatus::Expired);
-            timestamp += 1;
-        }
-        self.undo.clear();
-        timestamp
     }
 }
 
