@@ -205,6 +205,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(routes::payments::create_payment)
         .service(routes::payments::confirm_payment)
         .service(routes::payments::get_payment)
+        .service(routes::admin_payments::list_all_payments)
         .service(routes::bills::list_billers)
         .service(routes::bills::inquire_bill)
         .service(routes::insurance::create_quote)

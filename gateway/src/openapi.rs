@@ -72,6 +72,7 @@ number and VNeID, on a double-entry ledger. Amounts are integers in dong. Errors
         routes::payments::create_payment,
         routes::payments::confirm_payment,
         routes::payments::get_payment,
+        routes::admin_payments::list_all_payments,
         routes::bills::list_billers,
         routes::bills::inquire_bill,
         routes::insurance::create_quote,

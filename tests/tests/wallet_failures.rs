@@ -77,9 +77,36 @@ async fn bank_failures_move_nothing() {
         ),
         (Some(50_000), Some(40_000))
     );
+    // The operator finds it among the pending payments, the payee masked.
+    let id = w["id"].as_str().unwrap().to_string();
+    let (status, pending) = gw
+        .get("/v1/admin/payments?status=pending", Some(e2e::ADMIN_TOKEN))
+        .await;
+    assert_eq!(status, 200, "{pending}");
+    let listed: Vec<&str> = pending["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, vec![id.as_str()]);
+    assert!(pending["data"][0]["payee"]["account_number_masked"]
+        .as_str()
+        .unwrap()
+        .contains('*'));
+    assert_error(
+        &gw.get("/v1/admin/payments?status=lost", Some(e2e::ADMIN_TOKEN))
+            .await,
+        400,
+        "invalid_request",
+    );
+    assert_error(
+        &gw.get("/v1/admin/payments", Some(&session.token)).await,
+        403,
+        "forbidden",
+    );
     // When the bank is back, the resumer completes it.
     gw.bank_faults("none", 0).await;
-    let id = w["id"].as_str().unwrap().to_string();
     let mut status = String::new();
     for _ in 0..40 {
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;

@@ -152,12 +152,28 @@ pub fn list_own(
     limit: usize,
     starting_after: Option<&PaymentRow>,
 ) -> Result<(Vec<PaymentRow>, bool), ApiError> {
+    list(conn, Some(identity_id), None, limit, starting_after)
+}
+
+/// A page of payments, newest first: one citizen's or everyone's, of one status or any.
+pub fn list(
+    conn: &mut PgConnection,
+    identity_id: Option<&str>,
+    status: Option<PaymentStatus>,
+    limit: usize,
+    starting_after: Option<&PaymentRow>,
+) -> Result<(Vec<PaymentRow>, bool), ApiError> {
     let mut query = payments::table
-        .filter(payments::identity_id.eq(identity_id))
         .order((payments::created_at.desc(), payments::id.desc()))
         .limit(i64::try_from(limit + 1).unwrap_or(101))
         .select(PaymentRow::as_select())
         .into_boxed();
+    if let Some(identity_id) = identity_id {
+        query = query.filter(payments::identity_id.eq(identity_id.to_string()));
+    }
+    if let Some(status) = status {
+        query = query.filter(payments::status.eq(status.as_str()));
+    }
     if let Some(cursor) = starting_after {
         query = query.filter(
             payments::created_at

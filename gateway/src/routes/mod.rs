@@ -1,5 +1,6 @@
 //! HTTP handlers, one module per area of the API.
 
+pub mod admin_payments;
 pub mod bills;
 pub mod callbacks;
 pub mod citizen;
