@@ -199,3 +199,18 @@ impl TestGateway {
         (session, link)
     }
 }
+
+impl TestGateway {
+    /// A transfer to the citizen with this CCCD number.
+    pub async fn transfer_to_cccd(
+        &self,
+        session: &Session,
+        key: &str,
+        amount: i64,
+        cccd: &str,
+    ) -> (u16, Value) {
+        let body =
+            serde_json::json!({"type": "transfer", "amount": amount, "payee": {"cccd": cccd}});
+        self.post_as(session, "/v1/payments", key, body).await
+    }
+}

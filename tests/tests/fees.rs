@@ -52,12 +52,7 @@ async fn fees_move_with_their_payment_or_not_at_all() {
     assert_eq!(fee_revenue(&gw).await, 2_000);
 
     let (status, transfer) = gw
-        .post_as(
-            &session,
-            "/v1/payments",
-            "p",
-            json!({"type": "transfer", "amount": 100_000, "payee": {"cccd": payee.cccd}}),
-        )
+        .transfer_to_cccd(&session, "p", 100_000, &payee.cccd)
         .await;
     assert_eq!(
         (status, transfer["fee"].as_i64()),
@@ -70,12 +65,7 @@ async fn fees_move_with_their_payment_or_not_at_all() {
 
     // The amount fits but the amount and the fee do not: nothing moves, fee included.
     let refused = gw
-        .post_as(
-            &session,
-            "/v1/payments",
-            "q",
-            json!({"type": "transfer", "amount": 898_500, "payee": {"cccd": payee.cccd}}),
-        )
+        .transfer_to_cccd(&session, "q", 898_500, &payee.cccd)
         .await;
     assert_error(&refused, 422, "insufficient_funds");
     assert_eq!(gw.wallet_balance(&session).await, 899_000);

@@ -193,12 +193,7 @@ async fn large_movements_need_a_biometric_step_up_bound_to_the_payment() {
     // Exactly 10,000,000 in one movement needs no step-up... (the 9,000,000 top-up
     // already counts toward today's 20,000,000)
     let (status, big) = gw
-        .post_as(
-            &session,
-            "/v1/payments",
-            "big",
-            json!({"type": "transfer", "amount": 10_000_001, "payee": {"cccd": payee.cccd}}),
-        )
+        .transfer_to_cccd(&session, "big", 10_000_001, &payee.cccd)
         .await;
     assert_eq!(status, 201, "{big}");
     assert_eq!(big["status"], "requires_step_up");
@@ -248,31 +243,16 @@ async fn large_movements_need_a_biometric_step_up_bound_to_the_payment() {
 
     // A fresh step-up payment that the wallet can afford.
     let (_, small_big) = gw
-        .post_as(
-            &session,
-            "/v1/payments",
-            "big2",
-            json!({"type": "transfer", "amount": 8_000_000, "payee": {"cccd": payee.cccd}}),
-        )
+        .transfer_to_cccd(&session, "big2", 8_000_000, &payee.cccd)
         .await;
     // 9,000,000 top-up + 8,000,000 = 17,000,000: under the day's 20,000,000.
     assert_eq!(small_big["status"], "succeeded", "{small_big}");
     let (_, over_day) = gw
-        .post_as(
-            &session,
-            "/v1/payments",
-            "big3",
-            json!({"type": "transfer", "amount": 1_000_000, "payee": {"cccd": payee.cccd}}),
-        )
+        .transfer_to_cccd(&session, "big3", 1_000_000, &payee.cccd)
         .await;
     assert_eq!(over_day["status"], "succeeded", "18,000,000 today: fine");
     let (_, needs) = gw
-        .post_as(
-            &session,
-            "/v1/payments",
-            "big4",
-            json!({"type": "transfer", "amount": 2_000_001, "payee": {"cccd": payee.cccd}}),
-        )
+        .transfer_to_cccd(&session, "big4", 2_000_001, &payee.cccd)
         .await;
     assert_eq!(
         needs["status"], "requires_step_up",
@@ -348,12 +328,7 @@ async fn a_confirmed_step_up_moves_the_money() {
     assert_eq!(gw.bank_balance("970436", "0011000000014").await, 75_000_000);
 
     let (_, t) = gw
-        .post_as(
-            &session,
-            "/v1/payments",
-            "t",
-            json!({"type": "transfer", "amount": 12_000_000, "payee": {"cccd": payee.cccd}}),
-        )
+        .transfer_to_cccd(&session, "t", 12_000_000, &payee.cccd)
         .await;
     let id = t["id"].as_str().unwrap();
     let bio = gw

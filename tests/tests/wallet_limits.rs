@@ -19,15 +19,7 @@ async fn the_monthly_cap_counts_outflows_only_and_allows_reaching_it_exactly() {
     gw.sign_in(&payee, 2).await;
     let pay = |amount: i64, key: &'static str| {
         let (gw, session, cccd) = (&gw, &session, payee.cccd.clone());
-        async move {
-            gw.post_as(
-                session,
-                "/v1/payments",
-                key,
-                json!({"type": "transfer", "amount": amount, "payee": {"cccd": cccd}}),
-            )
-            .await
-        }
+        async move { gw.transfer_to_cccd(session, key, amount, &cccd).await }
     };
     assert_eq!(pay(600_000, "a").await.1["status"], "succeeded");
     let (status, w) = gw
@@ -60,12 +52,7 @@ async fn the_monthly_cap_counts_outflows_only_and_allows_reaching_it_exactly() {
     assert_eq!((status, t["status"].as_str()), (201, Some("succeeded")));
     // A refused request replays its refusal.
     let replay = gw
-        .post_as(
-            &session,
-            "/v1/payments",
-            "b",
-            json!({"type": "transfer", "amount": 100_001, "payee": {"cccd": payee.cccd}}),
-        )
+        .transfer_to_cccd(&session, "b", 100_001, &payee.cccd)
         .await;
     assert_error(&replay, 422, "monthly_limit_exceeded");
 }
@@ -165,12 +152,7 @@ async fn idempotency_replays_refuses_another_body_and_a_key_in_flight() {
     assert_eq!(gw.wallet_balance(&session).await, 750_000, "moved once");
 
     let other = gw
-        .post_as(
-            &session,
-            "/v1/payments",
-            "same-key",
-            json!({"type": "transfer", "amount": 250_001, "payee": {"cccd": payee.cccd}}),
-        )
+        .transfer_to_cccd(&session, "same-key", 250_001, &payee.cccd)
         .await;
     assert_error(&other, 422, "idempotency_key_reused");
 
@@ -239,12 +221,7 @@ async fn idempotency_replays_refuses_another_body_and_a_key_in_flight() {
         .await;
     assert_error(&bad, 400, "invalid_amount");
     let fixed = gw
-        .post_as(
-            &session,
-            "/v1/payments",
-            "fix-me",
-            json!({"type": "transfer", "amount": 12, "payee": {"cccd": payee.cccd}}),
-        )
+        .transfer_to_cccd(&session, "fix-me", 12, &payee.cccd)
         .await;
     assert_eq!(fixed.0, 201);
 }
