@@ -15,7 +15,6 @@ use super::flows::ledger_transfer_id;
 use super::model::{PaymentRow, PaymentStatus};
 use super::store;
 use crate::chart::{Purpose, VND};
-use crate::citizens::identity;
 use crate::db;
 use crate::error::ApiError;
 use crate::schema::provider_orders;
@@ -183,11 +182,7 @@ pub async fn record(
         .await?
         .ok_or_else(|| ApiError::Internal("provider order without payment".into()))?;
     if callback.success {
-        let owner = payment.identity_id.clone();
-        let wallet = db::run(state, move |conn| identity::find(conn, &owner))
-            .await?
-            .ok_or_else(|| ApiError::Internal("payment without identity".into()))?
-            .wallet_ledger_id()?;
+        let wallet = super::flows::wallet_of(state, &payment.identity_id).await?;
         let credit = Transfer {
             id: ledger_transfer_id(&payment.id, "credit"),
             debit_account_id: system_account_id(&provider_settlement(&order.provider)),
