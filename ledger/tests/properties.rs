@@ -287,3 +287,42 @@ proptest! {
         prop_assert_eq!(report.transfers_checked, m.journal.len() as u64);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// A batch applied a chain at a time (as a caller inside its own transaction does)
+    /// gives every event the result, and the ledger the state, of the batch applied
+    /// whole: what shares a batch never changes an outcome.
+    #[test]
+    fn applying_chain_by_chain_equals_applying_the_batch(batches in batches(true)) {
+        let accounts = chart();
+        let mut whole = MemoryLedger::with_accounts(&accounts);
+        let mut pieces = MemoryLedger::with_accounts(&accounts);
+        let now = 1_000 * S;
+        whole.create_transfers(&funding(), now);
+        pieces.create_transfers(&funding(), now);
+        for batch in batches {
+            let expected = whole.create_transfers(&batch, now);
+            let mut spans = chains(&batch);
+            // Single events outside any chain are spans of their own.
+            let mut covered = vec![false; batch.len()];
+            for s in &spans {
+                covered[s.clone()].iter_mut().for_each(|c| *c = true);
+            }
+            spans.extend((0..batch.len()).filter(|i| !covered[*i]).map(|i| i..i + 1));
+            spans.sort_by_key(|s| s.start);
+            let first = ledger::engine::first_timestamp(now, pieces.last_timestamp);
+            let mut engine = ledger::engine::TransferEngine::new(std::mem::take(&mut pieces.set), now, first);
+            let mut got = Vec::new();
+            for s in spans {
+                got.extend(engine.apply(&batch[s]));
+            }
+            let (set, fx) = engine.finish(got.clone());
+            pieces.set = set;
+            pieces.absorb(&fx);
+            prop_assert_eq!(&got, &expected, "batch {:?}", batch);
+            prop_assert_eq!(&pieces.set.accounts, &whole.set.accounts);
+        }
+    }
+}

@@ -345,3 +345,50 @@ fn an_oversized_batch_is_refused_whole() {
     ));
     assert_eq!(account(&db, BANK).debits_posted, 0);
 }
+
+/// A caller's own rows and the ledger's commit together, and roll back together.
+#[test]
+fn a_batch_inside_the_callers_transaction_commits_or_rolls_back_with_it() {
+    use diesel::Connection;
+    let db = setup();
+    let mut conn = db.connection();
+    diesel::sql_query("CREATE TABLE caller_rows (id bigint PRIMARY KEY)")
+        .execute(&mut conn)
+        .unwrap();
+    let fund = tr(1, BANK, WALLET, 1_000);
+    let spend = tr(2, WALLET, BILLER, 600);
+    let again = tr(3, WALLET, BILLER, 600);
+    conn.transaction::<_, LedgerError, _>(|conn| {
+        let mut batch = ledger::TransferBatch::begin(conn, &[fund, spend, again])?;
+        assert_eq!(batch.apply(&[fund])?, vec![R::Ok]);
+        // The caller decides each step from what the ledger now holds.
+        assert_eq!(batch.account(WALLET).unwrap().credits_posted, 1_000);
+        assert_eq!(batch.apply(&[spend])?, vec![R::Ok]);
+        assert_eq!(batch.apply(&[again])?, vec![R::ExceedsCredits]);
+        // Something the batch was not told about at the start is refused.
+        let unknown = tr(4, BANK, WALLET, 1);
+        assert!(matches!(
+            batch.apply(&[unknown]),
+            Err(LedgerError::NotPrefetched(4))
+        ));
+        batch.write(conn)?;
+        diesel::sql_query("INSERT INTO caller_rows VALUES (1)").execute(conn)?;
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(account(&db, WALLET).credits_posted, 1_000);
+    assert_eq!(account(&db, WALLET).debits_posted, 600);
+
+    let failed = conn.transaction::<(), LedgerError, _>(|conn| {
+        let mut batch = ledger::TransferBatch::begin(conn, &[tr(5, BANK, WALLET, 50)])?;
+        batch.apply(&[tr(5, BANK, WALLET, 50)])?;
+        batch.write(conn)?;
+        // The caller's own write fails: the ledger's must not survive it.
+        diesel::sql_query("INSERT INTO caller_rows VALUES (1)").execute(conn)?;
+        Ok(())
+    });
+    assert!(failed.is_err());
+    assert_eq!(account(&db, WALLET).credits_posted, 1_000, "rolled back");
+    assert!(db.ledger.lookup_transfers(&[5]).unwrap().is_empty());
+    assert!(db.ledger.verify().unwrap().ok);
+}

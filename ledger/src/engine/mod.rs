@@ -14,7 +14,7 @@ use crate::types::{Account, AccountBalance, PendingHold, PendingStatus, Transfer
 use crate::CreateTransferResult;
 
 pub use accounts::{apply_accounts, AccountBatchEffects};
-pub use transfers::apply_transfers;
+pub use transfers::{apply_transfers, TransferEngine};
 
 /// Everything a batch of transfers may read: loaded by the store (under row locks)
 /// or held by an in-memory model.

@@ -341,6 +341,119 @@ impl ChainScope for TransferScope<'_> {
     }
 }
 
+/// The engine across several calls: one database transaction's worth of events,
+/// applied a chain at a time so a caller can decide what to submit next from what the
+/// previous events did. Every call is its own scope for linked chains (a chain left
+/// open at the end of a call fails), and timestamps run on across calls.
+pub struct TransferEngine {
+    set: WorkingSet,
+    next_timestamp: u64,
+    first_event_timestamp: u64,
+    acc: Accumulated,
+}
+
+/// What the engine has done so far, carried from one call to the next.
+#[derive(Default)]
+struct Accumulated {
+    created: Vec<Transfer>,
+    new_holds: Vec<u128>,
+    resolved: Vec<(u128, PendingStatus)>,
+    failed: Vec<(u128, R)>,
+    history: Vec<AccountBalance>,
+    touched: HashSet<u128>,
+}
+
+fn open_scope(set: &mut WorkingSet, acc: Accumulated, timestamp: u64) -> TransferScope<'_> {
+    TransferScope {
+        set,
+        first_event_timestamp: timestamp,
+        created: acc.created,
+        new_holds: acc.new_holds,
+        resolved: acc.resolved,
+        failed: acc.failed,
+        history: acc.history,
+        touched: acc.touched,
+        undo: Vec::new(),
+    }
+}
+
+fn close_scope(scope: TransferScope<'_>) -> Accumulated {
+    Accumulated {
+        created: scope.created,
+        new_holds: scope.new_holds,
+        resolved: scope.resolved,
+        failed: scope.failed,
+        history: scope.history,
+        touched: scope.touched,
+    }
+}
+
+impl TransferEngine {
+    /// Starts at `now_ns` with timestamps from `first_timestamp`: first one for each
+    /// hold in the set that lapsed by `now_ns` (released before any event), then one for
+    /// each event in order.
+    pub fn new(mut set: WorkingSet, now_ns: u64, first_timestamp: u64) -> Self {
+        let mut scope = open_scope(&mut set, Accumulated::default(), first_timestamp);
+        let after_expiry = scope.expire_lapsed_holds(now_ns, first_timestamp);
+        let acc = close_scope(scope);
+        Self {
+            set,
+            next_timestamp: after_expiry,
+            first_event_timestamp: after_expiry,
+            acc,
+        }
+    }
+
+    /// Applies `events` after everything applied so far; one result per event.
+    pub fn apply(&mut self, events: &[Transfer]) -> Vec<R> {
+        let acc = std::mem::take(&mut self.acc);
+        let mut scope = open_scope(&mut self.set, acc, self.next_timestamp);
+        let results = execute(&mut scope, events);
+        self.acc = close_scope(scope);
+        self.next_timestamp += events.len() as u64;
+        results
+    }
+
+    /// What the events applied so far may read and have changed.
+    pub fn working_set(&self) -> &WorkingSet {
+        &self.set
+    }
+
+    /// Everything applied, as rows to write, and the working set as it ended.
+    pub fn finish(self, results: Vec<R>) -> (WorkingSet, TransferBatchEffects) {
+        let acc = self.acc;
+        let new_hold_ids: HashSet<u128> = acc.new_holds.iter().copied().collect();
+        let new_holds = acc
+            .new_holds
+            .iter()
+            .filter_map(|id| self.set.holds.get(id).copied())
+            .collect();
+        let resolved_holds = acc
+            .resolved
+            .into_iter()
+            .filter(|(id, _)| !new_hold_ids.contains(id))
+            .collect();
+        let mut touched: Vec<u128> = acc.touched.into_iter().collect();
+        touched.sort_unstable();
+        let accounts = touched
+            .iter()
+            .filter_map(|id| self.set.accounts.get(id).copied())
+            .collect();
+        let last_timestamp = self.next_timestamp.saturating_sub(1);
+        let fx = TransferBatchEffects {
+            results,
+            created: acc.created,
+            new_holds,
+            resolved_holds,
+            failed: acc.failed,
+            accounts,
+            history: acc.history,
+            last_timestamp: last_timestamp.max(self.first_event_timestamp.saturating_sub(1)),
+        };
+        (self.set, fx)
+    }
+}
+
 /// Applies a batch of transfers to the working set at `now_ns` and returns the results
 /// and every row to write. Timestamps start at `first_timestamp`: first one for each
 /// hold that lapsed by `now_ns`, then one for each event in order.
@@ -350,47 +463,9 @@ pub fn apply_transfers(
     now_ns: u64,
     first_timestamp: u64,
 ) -> TransferBatchEffects {
-    let mut scope = TransferScope {
-        set,
-        first_event_timestamp: first_timestamp,
-        created: Vec::with_capacity(batch.len()),
-        new_holds: Vec::new(),
-        resolved: Vec::new(),
-        failed: Vec::new(),
-        history: Vec::new(),
-        touched: HashSet::new(),
-        undo: Vec::new(),
-    };
-    scope.first_event_timestamp = scope.expire_lapsed_holds(now_ns, first_timestamp);
-    let results = execute(&mut scope, batch);
-    let last_timestamp = (scope.first_event_timestamp + batch.len() as u64).saturating_sub(1);
-
-    let new_hold_ids: HashSet<u128> = scope.new_holds.iter().copied().collect();
-    let new_holds = scope
-        .new_holds
-        .iter()
-        .filter_map(|id| scope.set.holds.get(id).copied())
-        .collect();
-    let resolved_holds = scope
-        .resolved
-        .into_iter()
-        .filter(|(id, _)| !new_hold_ids.contains(id))
-        .collect();
-    let mut touched: Vec<u128> = scope.touched.into_iter().collect();
-    touched.sort_unstable();
-    let accounts = touched
-        .iter()
-        .filter_map(|id| scope.set.accounts.get(id).copied())
-        .collect();
-
-    TransferBatchEffects {
-        results,
-        created: scope.created,
-        new_holds,
-        resolved_holds,
-        failed: scope.failed,
-        accounts,
-        history: scope.history,
-        last_timestamp: last_timestamp.max(first_timestamp.saturating_sub(1)),
-    }
+    let mut engine = TransferEngine::new(std::mem::take(set), now_ns, first_timestamp);
+    let results = engine.apply(batch);
+    let (after, fx) = engine.finish(results);
+    *set = after;
+    fx
 }

@@ -14,10 +14,10 @@ use super::schema::{
 };
 use super::{now_ns, LedgerError, PgLedger, LAPSED_HOLDS_PER_BATCH, MAX_BATCH};
 use crate::engine::{
-    apply_accounts, apply_transfers, first_timestamp, TransferBatchEffects, WorkingSet,
+    apply_accounts, first_timestamp, TransferBatchEffects, TransferEngine, WorkingSet,
 };
 use crate::hash::chain_hash;
-use crate::types::{Account, Transfer};
+use crate::types::{Account, PendingHold, Transfer};
 use crate::{CreateAccountResult, CreateTransferResult};
 
 /// Rows per multi-row INSERT of accounts, under PostgreSQL's 65,535 parameters.
@@ -107,15 +107,126 @@ impl PgLedger {
     ) -> Result<Vec<CreateTransferResult>, LedgerError> {
         check_batch_size(batch.len())?;
         let mut conn = self.conn()?;
-        let fx = conn.transaction(|conn| apply_batch(conn, batch))?;
-        Ok(fx.results)
+        conn.transaction(|conn| {
+            let mut open = TransferBatch::begin(conn, batch)?;
+            let results = open.apply(batch)?;
+            open.write(conn)?;
+            Ok(results)
+        })
     }
 
     /// Releases pending holds whose timeout has passed; returns how many it released.
     pub fn expire_pending_transfers(&self) -> Result<usize, LedgerError> {
         let mut conn = self.conn()?;
-        let fx = conn.transaction(|conn| apply_batch(conn, &[]))?;
-        Ok(fx.resolved_holds.len())
+        conn.transaction(|conn| {
+            let open = TransferBatch::begin(conn, &[])?;
+            Ok(open.write(conn)?.resolved_holds.len())
+        })
+    }
+}
+
+/// Transfers applied inside the caller's own database transaction, so that what the
+/// ledger records and what the caller records about it commit together or not at all.
+///
+/// [`TransferBatch::begin`] locks the chain head (ordering this batch after every
+/// other), then loads and locks everything the transfers the caller may submit could
+/// read: their ids, the holds they name, their accounts (in id order, so batches never
+/// deadlock). The caller then applies chains one at a time, deciding each from what
+/// the earlier ones did, and [`TransferBatch::write`] writes the effects before the
+/// caller commits. Applying a transfer that `begin` was not told about is refused:
+/// its accounts and id would not have been looked up.
+pub struct TransferBatch {
+    head: Head,
+    engine: TransferEngine,
+    known_transfers: HashSet<u128>,
+    known_accounts: HashSet<u128>,
+    results: Vec<CreateTransferResult>,
+}
+
+impl TransferBatch {
+    /// Locks the head and loads what `candidates` may touch. Call inside a transaction.
+    pub fn begin(conn: &mut PgConnection, candidates: &[Transfer]) -> Result<Self, LedgerError> {
+        check_batch_size(candidates.len())?;
+        // Every statement of a batch is a lookup or update by key. Without this the
+        // planner may pick a sequential scan for a large `= ANY` list (or before the
+        // tables have statistics) and a batch's cost grows with the journal's size. The
+        // penalty those settings add to plan costs would in turn trigger JIT
+        // compilation, which costs more than any of these statements: off too.
+        conn.batch_execute(
+            "SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; \
+             SET LOCAL enable_mergejoin = off; SET LOCAL jit = off",
+        )?;
+        let head = lock_head(conn)?;
+        let now = now_ns();
+        let set = load_working_set(conn, candidates, now)?;
+        let known_transfers = candidates
+            .iter()
+            .flat_map(|t| [t.id, t.pending_id])
+            .collect();
+        let known_accounts = set
+            .accounts
+            .keys()
+            .copied()
+            .chain(
+                candidates
+                    .iter()
+                    .flat_map(|t| [t.debit_account_id, t.credit_account_id]),
+            )
+            .collect();
+        let first = first_timestamp(now, head.last_timestamp);
+        Ok(Self {
+            head,
+            engine: TransferEngine::new(set, now, first),
+            known_transfers,
+            known_accounts,
+            results: Vec::new(),
+        })
+    }
+
+    /// Applies transfers (one, or linked chains) after everything applied so far.
+    pub fn apply(
+        &mut self,
+        transfers: &[Transfer],
+    ) -> Result<Vec<CreateTransferResult>, LedgerError> {
+        if self.results.len() + transfers.len() > MAX_BATCH {
+            return Err(LedgerError::BatchTooLarge {
+                got: self.results.len() + transfers.len(),
+                max: MAX_BATCH,
+            });
+        }
+        if let Some(t) = transfers.iter().find(|t| {
+            !self.known_transfers.contains(&t.id)
+                || (t.pending_id != 0 && !self.known_transfers.contains(&t.pending_id))
+                || (t.debit_account_id != 0 && !self.known_accounts.contains(&t.debit_account_id))
+                || (t.credit_account_id != 0 && !self.known_accounts.contains(&t.credit_account_id))
+        }) {
+            return Err(LedgerError::NotPrefetched(t.id));
+        }
+        let results = self.engine.apply(transfers);
+        self.results.extend_from_slice(&results);
+        Ok(results)
+    }
+
+    /// The transfer with this id, as stored or as applied in this batch.
+    pub fn transfer(&self, id: u128) -> Option<&Transfer> {
+        self.engine.working_set().transfers.get(&id)
+    }
+
+    /// The pending hold with this id, as stored or as changed in this batch.
+    pub fn hold(&self, id: u128) -> Option<&PendingHold> {
+        self.engine.working_set().holds.get(&id)
+    }
+
+    /// The account with this id, with this batch's changes.
+    pub fn account(&self, id: u128) -> Option<&Account> {
+        self.engine.working_set().accounts.get(&id)
+    }
+
+    /// Writes everything applied; the caller commits. Returns the effects written.
+    pub fn write(self, conn: &mut PgConnection) -> Result<TransferBatchEffects, LedgerError> {
+        let (_, fx) = self.engine.finish(self.results);
+        write_effects(conn, &self.head, &fx)?;
+        Ok(fx)
     }
 }
 
@@ -201,28 +312,6 @@ fn load_working_set(
         set.accounts.insert(a.id, a);
     }
     Ok(set)
-}
-
-fn apply_batch(
-    conn: &mut PgConnection,
-    batch: &[Transfer],
-) -> Result<TransferBatchEffects, LedgerError> {
-    // Every statement of a batch is a lookup or update by key. Without this the
-    // planner may pick a sequential scan for a large `= ANY` list (or before the
-    // tables have statistics) and a batch's cost grows with the journal's size. The
-    // penalty those settings add to plan costs would in turn trigger JIT compilation,
-    // which costs more than any of these statements: off too.
-    conn.batch_execute(
-        "SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; \
-         SET LOCAL enable_mergejoin = off; SET LOCAL jit = off",
-    )?;
-    let head = lock_head(conn)?;
-    let now = now_ns();
-    let mut set = load_working_set(conn, batch, now)?;
-    let first = first_timestamp(now, head.last_timestamp);
-    let fx = apply_transfers(&mut set, batch, now, first);
-    write_effects(conn, &head, &fx)?;
-    Ok(fx)
 }
 
 fn write_effects(

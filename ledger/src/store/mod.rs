@@ -13,6 +13,7 @@ use diesel::pg::PgConnection;
 use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
+pub use batch::TransferBatch;
 pub use read::{BrokenLink, EntriesPage, Entry, EntrySide, LedgerTotals, VerifyReport};
 
 /// Every migration of the project, embedded so the binary carries its schema.
@@ -43,6 +44,8 @@ pub enum LedgerError {
     Corrupt(String),
     #[error("the ledger batch could not be committed: {0}")]
     Unavailable(String),
+    #[error("transfer {0:#x} was applied without being named when the batch began")]
+    NotPrefetched(u128),
     #[error("the ledger writer has stopped")]
     WriterStopped,
 }

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use ledger::engine::{apply_transfers, first_timestamp, WorkingSet};
+use ledger::engine::{apply_transfers, first_timestamp, TransferBatchEffects, WorkingSet};
 use ledger::{Account, CreateTransferResult, PendingStatus, Transfer, TransferFlags};
 
 #[derive(Default, Clone)]
@@ -25,9 +25,14 @@ impl MemoryLedger {
     pub fn create_transfers(&mut self, batch: &[Transfer], now: u64) -> Vec<CreateTransferResult> {
         let first = first_timestamp(now, self.last_timestamp);
         let fx = apply_transfers(&mut self.set, batch, now, first);
+        self.absorb(&fx);
+        fx.results
+    }
+
+    /// Takes in what a batch applied to `set` wrote.
+    pub fn absorb(&mut self, fx: &TransferBatchEffects) {
         self.last_timestamp = self.last_timestamp.max(fx.last_timestamp);
         self.journal.extend(fx.created.iter().copied());
-        fx.results
     }
 
     pub fn account(&self, id: u128) -> Account {
