@@ -10,13 +10,15 @@ use actix_web::middleware::{from_fn, Next};
 use actix_web::{web, App, HttpResponse, HttpServer};
 use diesel::pg::PgConnection;
 use diesel::{Connection, RunQueryDsl};
-use ledger::{PgLedger, TransferWriter, WriterConfig};
+use ledger::PgLedger;
 use tracing::Instrument;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::commit::{Committer, Settings};
 use crate::config::Config;
 use crate::error::{extractor_error, ApiError};
+use crate::instance::Instance;
 use crate::metrics::Metrics;
 use crate::openapi::ApiDoc;
 use crate::routes;
@@ -121,12 +123,17 @@ pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
 
     let metrics = Metrics::new().map_err(|e| StartupError::Other(e.to_string()))?;
     let observed = metrics.clone();
-    let (writer, _task) = TransferWriter::spawn(
-        ledger.clone(),
-        WriterConfig {
-            observer: Some(Arc::new(move |stats| observed.observe_batch(stats))),
-            ..WriterConfig::default()
+    let committer = Committer::spawn(
+        config.database_url.clone(),
+        Instance::new(),
+        Settings {
+            rules: config.rules,
+            fees: config.fees,
+            provider_order_ttl_seconds: config.provider_order_ttl_seconds,
+            qr_bank_bin: config.qr_bank_bin.clone(),
+            qr_account: config.qr_account.clone(),
         },
+        Some(Arc::new(move |stats| observed.observe_batch(stats))),
     );
     let timeout = std::time::Duration::from_millis(config.outside_timeout_ms);
     let bank = adapters::bank::HttpBankAdapter::new(config.napas_base_url.clone(), timeout)
@@ -138,7 +145,7 @@ pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
     Ok(AppState {
         config: Arc::new(config),
         ledger,
-        writer,
+        committer,
         redis,
         metrics,
         bank: Arc::new(bank),
@@ -157,7 +164,7 @@ async fn observe(
     let route = req
         .match_pattern()
         .unwrap_or_else(|| "unmatched".to_string());
-    let method = req.method().to_string();
+    let method = req.method().as_str().to_string();
     let metrics = req
         .app_data::<web::Data<AppState>>()
         .map(|s| s.metrics.clone());
@@ -226,18 +233,6 @@ async fn route_not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError::RouteNotFound)
 }
 
-/// Drives payments left pending (a crash, a silent bank) every few seconds, so no
-/// acknowledged movement stays half-done.
-async fn resume_pending_payments(state: web::Data<AppState>) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
-    loop {
-        tick.tick().await;
-        if let Err(e) = crate::payments::flows::resume_stale(&state).await {
-            tracing::warn!(error = %e, "resuming pending payments failed");
-        }
-    }
-}
-
 /// A started service.
 pub struct RunningGateway {
     pub addr: SocketAddr,
@@ -263,9 +258,7 @@ pub fn start(state: AppState, listener: TcpListener) -> std::io::Result<RunningG
     .shutdown_timeout(5)
     .run();
     let handle = server.handle();
-    tokio::spawn(resume_pending_payments(data.clone()));
-    tokio::spawn(crate::merchants::webhooks::run_worker(data.clone()));
-    tokio::spawn(crate::merchants::run_maintenance(data.clone()));
+    crate::background::start(data.clone());
     Ok(RunningGateway {
         addr,
         handle,

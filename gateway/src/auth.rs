@@ -6,7 +6,7 @@
 
 use actix_web::HttpRequest;
 
-use crate::citizens::sessions;
+use crate::citizens::sessions::{self, SessionClaims};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -14,9 +14,7 @@ use crate::state::AppState;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
     Operator,
-    Citizen {
-        identity_id: String,
-    },
+    Citizen(SessionClaims),
     /// A merchant's API key; its POSTs are also signed (see `merchants::signature`).
     Merchant {
         merchant_id: String,
@@ -28,7 +26,7 @@ impl Principal {
     pub fn scope(&self) -> String {
         match self {
             Self::Operator => "operator".to_string(),
-            Self::Citizen { identity_id } => format!("citizen:{identity_id}"),
+            Self::Citizen(session) => format!("citizen:{}", session.identity_id),
             Self::Merchant { merchant_id } => format!("merchant:{merchant_id}"),
         }
     }
@@ -57,7 +55,7 @@ pub async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<Princip
         };
     }
     match sessions::resolve(state, token).await? {
-        Some(identity_id) => Ok(Principal::Citizen { identity_id }),
+        Some(session) => Ok(Principal::Citizen(session)),
         None => Err(ApiError::Unauthenticated),
     }
 }
@@ -66,14 +64,17 @@ pub async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<Princip
 pub async fn require_operator(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
     match authenticate(req, state).await? {
         Principal::Operator => Ok(()),
-        Principal::Citizen { .. } | Principal::Merchant { .. } => Err(ApiError::Forbidden),
+        Principal::Citizen(_) | Principal::Merchant { .. } => Err(ApiError::Forbidden),
     }
 }
 
 /// Citizen-only endpoints: the operator or a merchant is a 403 (neither has a wallet).
-pub async fn require_citizen(req: &HttpRequest, state: &AppState) -> Result<String, ApiError> {
+pub async fn require_citizen(
+    req: &HttpRequest,
+    state: &AppState,
+) -> Result<SessionClaims, ApiError> {
     match authenticate(req, state).await? {
-        Principal::Citizen { identity_id } => Ok(identity_id),
+        Principal::Citizen(session) => Ok(session),
         Principal::Operator | Principal::Merchant { .. } => Err(ApiError::Forbidden),
     }
 }

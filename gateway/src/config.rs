@@ -108,6 +108,10 @@ pub struct Config {
     pub zalopay_base_url: String,
     /// The gateway's own address as the providers call it back and send payers back.
     pub public_url: String,
+    /// Requests a citizen may make per second (429 beyond).
+    pub rate_limit_citizen: u64,
+    /// Requests a merchant may make per second (429 beyond).
+    pub rate_limit_merchant: u64,
 }
 
 /// Where variables come from: the process environment, or a map in tests.
@@ -176,10 +180,17 @@ impl Config {
                 reason: "too large".into(),
             })?;
         let defaults = crate::rules::MovementRules::default();
+        let optional_amount = |name: &'static str| -> Result<Option<i64>, ConfigError> {
+            match env.var(name) {
+                None => Ok(None),
+                Some(_) => amount(name, 0).map(Some),
+            }
+        };
         let rules = crate::rules::MovementRules {
             step_up_single: amount("STEP_UP_SINGLE_LIMIT", defaults.step_up_single)?,
             step_up_daily: amount("STEP_UP_DAILY_LIMIT", defaults.step_up_daily)?,
-            monthly_cap: amount("MONTHLY_OUTFLOW_CAP", defaults.monthly_cap)?,
+            monthly_cap: optional_amount("MONTHLY_OUTFLOW_CAP")?,
+            essential_cap: optional_amount("ESSENTIAL_OUTFLOW_CAP")?,
         };
         let simulator_addr = or("SIMULATOR_ADDR", "127.0.0.1:8081");
         let gateway_addr = or("GATEWAY_ADDR", "127.0.0.1:8080");
@@ -254,6 +265,8 @@ impl Config {
                 &format!("http://{simulator_addr}/zalopay"),
             ),
             public_url: or("GATEWAY_PUBLIC_URL", &format!("http://{gateway_addr}")),
+            rate_limit_citizen: number("RATE_LIMIT_CITIZEN_PER_SECOND", 200)?.max(1),
+            rate_limit_merchant: number("RATE_LIMIT_MERCHANT_PER_SECOND", 1_000)?.max(1),
         })
     }
 }

@@ -43,6 +43,8 @@ pub enum ApiError {
     NotFound(&'static str),
     #[error("no citizen with that CCCD number or phone")]
     PayeeNotFound,
+    #[error("several citizens share this phone number: pay by CCCD number instead")]
+    PayeePhoneAmbiguous,
     #[error("the bank has no such account")]
     BankAccountNotFound,
     #[error("no route for this path")]
@@ -59,7 +61,11 @@ pub enum ApiError {
     #[error("the wallet's available balance is too low")]
     InsufficientFunds { payment_id: Option<String> },
     #[error("this movement would take the month's wallet outflows above the cap")]
-    MonthlyLimitExceeded { cap: i64, used: i64 },
+    MonthlyLimitExceeded {
+        cap: crate::rules::CapClass,
+        limit: i64,
+        used: i64,
+    },
     #[error("the bank account is not held by this citizen")]
     BankAccountHolderMismatch,
     #[error("{message}")]
@@ -79,6 +85,8 @@ pub enum ApiError {
     BillAlreadyPaid { payment_id: Option<String> },
     #[error("this path does not accept this method")]
     MethodNotAllowed,
+    #[error("too many requests: retry after {retry_after_seconds} s")]
+    RateLimited { retry_after_seconds: u64 },
     #[error("{0} is unavailable, try again later")]
     Unavailable(&'static str),
     #[error("internal error")]
@@ -139,6 +147,9 @@ impl ApiError {
             Self::StepUpFailed(_) => (StatusCode::FORBIDDEN, "step_up_failed"),
             Self::NotFound(kind) => (StatusCode::NOT_FOUND, not_found_code(kind)),
             Self::PayeeNotFound => (StatusCode::NOT_FOUND, "payee_not_found"),
+            Self::PayeePhoneAmbiguous => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "payee_phone_ambiguous")
+            }
             Self::BankAccountNotFound => (StatusCode::NOT_FOUND, "bank_account_not_found"),
             Self::RouteNotFound => (StatusCode::NOT_FOUND, "route_not_found"),
             Self::IdempotencyKeyInProgress => (StatusCode::CONFLICT, "idempotency_key_in_progress"),
@@ -161,6 +172,7 @@ impl ApiError {
             Self::BillNotFound => (StatusCode::NOT_FOUND, "bill_not_found"),
             Self::BillAlreadyPaid { .. } => (StatusCode::CONFLICT, "bill_already_paid"),
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            Self::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "service_unavailable"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
         }
@@ -195,13 +207,18 @@ impl ApiError {
             Self::BillAlreadyPaid { payment_id } => json!({ "payment_id": payment_id }),
             Self::InvalidId { kind, .. } => json!({ "kind": kind }),
             Self::Unavailable(dependency) => json!({ "dependency": dependency }),
+            Self::RateLimited {
+                retry_after_seconds,
+            } => json!({ "retry_after_seconds": retry_after_seconds }),
             Self::InvalidCccd(reason)
             | Self::InvalidTaxCode(reason)
             | Self::InvalidWebhookUrl(reason)
             | Self::InvalidQr(reason) => json!({ "reason": reason }),
             Self::StepUpFailed(reason) => json!({ "reason": reason }),
             Self::InsufficientFunds { payment_id } => json!({ "payment_id": payment_id }),
-            Self::MonthlyLimitExceeded { cap, used } => json!({ "cap": cap, "used": used }),
+            Self::MonthlyLimitExceeded { cap, limit, used } => {
+                json!({ "cap": cap.as_str(), "limit": limit, "used": used })
+            }
             Self::NotFound(_)
             | Self::InvalidAmount
             | Self::IdempotencyKeyRequired
@@ -212,6 +229,7 @@ impl ApiError {
             | Self::Forbidden
             | Self::VneidLevelInsufficient
             | Self::PayeeNotFound
+            | Self::PayeePhoneAmbiguous
             | Self::BillNotFound
             | Self::BankAccountNotFound
             | Self::RouteNotFound
@@ -246,14 +264,46 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let (status, body) = self.to_status_and_body();
-        HttpResponse::build(status).json(body)
+        let mut response = HttpResponse::build(status);
+        if let Self::RateLimited {
+            retry_after_seconds,
+        } = self
+        {
+            response.insert_header(("Retry-After", retry_after_seconds.to_string()));
+        }
+        response.json(body)
     }
 }
 
 impl From<diesel::result::Error> for ApiError {
+    /// A database that is down, restarting, or gave up on a conflict is a dependency
+    /// that is unavailable (503, retry); anything else is ours (500).
     fn from(e: diesel::result::Error) -> Self {
-        Self::Internal(format!("database: {e}"))
+        use diesel::result::{DatabaseErrorKind as K, Error as E};
+        match &e {
+            E::DatabaseError(
+                K::ClosedConnection | K::UnableToSendCommand | K::SerializationFailure,
+                _,
+            ) => Self::Unavailable("database"),
+            E::DatabaseError(_, info) if is_outage(info.message()) => Self::Unavailable("database"),
+            _ => Self::Internal(format!("database: {e}")),
+        }
     }
+}
+
+/// Messages PostgreSQL gives while it shuts down, starts, or loses a connection, and
+/// for conflicts that a retry resolves.
+fn is_outage(message: &str) -> bool {
+    const SIGNS: [&str; 7] = [
+        "terminating connection",
+        "the database system is",
+        "server closed the connection",
+        "connection to server",
+        "could not connect",
+        "deadlock detected",
+        "could not serialize",
+    ];
+    SIGNS.iter().any(|sign| message.contains(sign))
 }
 
 impl From<diesel::r2d2::PoolError> for ApiError {

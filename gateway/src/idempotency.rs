@@ -1,26 +1,16 @@
-//! Idempotency keys as the API fixes them: scoped to the principal, the request's
-//! canonical JSON hash and the final response stored durably in PostgreSQL, and a Redis
-//! lock while the first request runs. A replay answers the stored status and body with
-//! `Idempotent-Replayed: true`; the same key with another body is refused, and so is a
-//! key whose first request is still running.
+//! Idempotency keys as the API fixes them: scoped to the principal, bound to the
+//! request's fingerprint (method, path and body), and stored with the final response
+//! in the same transaction as what the request did (see `commit`). A replay answers
+//! the stored status and body with `Idempotent-Replayed: true`; the same key with
+//! another request is refused, and so is a key whose first request is still running.
 
-use std::future::Future;
-use std::time::Duration;
-
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
-use chrono::Utc;
-use diesel::prelude::*;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::commit::{Answer, KeyClaim};
 use crate::error::ApiError;
 use crate::rules::valid_idempotency_key;
-use crate::schema::idempotency_keys;
-use crate::state::AppState;
-
-/// How long the in-flight lock lives if its holder dies without releasing it.
-const LOCK_TTL: Duration = Duration::from_secs(60);
 
 /// The `Idempotency-Key` header, validated: missing or malformed is a 400.
 pub fn key_from(req: &HttpRequest) -> Result<String, ApiError> {
@@ -68,175 +58,63 @@ fn canonical(value: &Value, out: &mut String) {
     }
 }
 
-/// The hash a request is compared by: its body as a JSON value.
+/// The hash records made before fingerprints covered the method and path compare:
+/// the body as a JSON value.
 pub fn request_hash(body: &Value) -> Vec<u8> {
     let mut text = String::new();
     canonical(body, &mut text);
     Sha256::digest(text.as_bytes()).to_vec()
 }
 
-struct Stored {
-    hash: Vec<u8>,
-    response: Option<(i32, String)>,
+/// What a key is bound to: the method, the path with its parameters (the same key on
+/// another endpoint or another resource is another request), and the body as a JSON
+/// value (equal values hash equally whatever their key order).
+pub fn fingerprint(method: &str, path: &str, body: &Value) -> Vec<u8> {
+    let mut text = String::new();
+    canonical(body, &mut text);
+    let mut hasher = Sha256::new();
+    for part in [method, path, &text] {
+        hasher.update((part.len() as u64).to_be_bytes());
+        hasher.update(part.as_bytes());
+    }
+    hasher.finalize().to_vec()
 }
 
-fn load(
-    state: &AppState,
-    scope: &str,
-    key: &str,
-) -> impl Future<Output = Result<Option<Stored>, ApiError>> {
-    let (scope, key, state) = (scope.to_string(), key.to_string(), state.clone());
-    async move {
-        crate::db::run(&state, move |conn| {
-            let row: Option<(Vec<u8>, Option<i32>, Option<String>)> = idempotency_keys::table
-                .find((&scope, &key))
-                .select((
-                    idempotency_keys::request_hash,
-                    idempotency_keys::response_status,
-                    idempotency_keys::response_body,
-                ))
-                .first(conn)
-                .optional()?;
-            Ok(row.map(|(hash, status, body)| Stored {
-                hash,
-                response: status.zip(body),
-            }))
-        })
-        .await
-    }
+/// The request's key, scoped to `scope` (the principal) and bound to the request.
+pub fn claim(req: &HttpRequest, scope: String, body: &Value) -> Result<KeyClaim, ApiError> {
+    Ok(KeyClaim {
+        scope,
+        key: key_from(req)?,
+        fingerprint: fingerprint(req.method().as_str(), req.path(), body),
+        legacy_fingerprint: request_hash(body),
+    })
 }
 
-fn replay(status: i32, body: String) -> HttpResponse {
-    let status = u16::try_from(status)
-        .ok()
-        .and_then(|s| StatusCode::from_u16(s).ok())
-        .unwrap_or(StatusCode::OK);
-    HttpResponse::build(status)
-        .insert_header(("Idempotent-Replayed", "true"))
-        .content_type("application/json")
-        .body(body)
-}
-
-/// What became of a stored key: replay its response, or refuse a different body.
-fn settle(stored: Stored, hash: &[u8]) -> Option<Result<HttpResponse, ApiError>> {
-    if stored.hash != hash {
-        return Some(Err(ApiError::IdempotencyKeyReused));
-    }
-    stored
-        .response
-        .map(|(status, body)| Ok(replay(status, body)))
-}
-
-const RELEASE: &str = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
-
-async fn release(state: &AppState, lock_key: &str, token: &str) {
-    let mut redis = state.redis.clone();
-    let result: Result<i64, _> = redis::Script::new(RELEASE)
-        .key(lock_key)
-        .arg(token)
-        .invoke_async(&mut redis)
-        .await;
-    if let Err(e) = result {
-        tracing::warn!(error = %e, "idempotency lock not released; it expires by itself");
-    }
-}
-
-/// Runs `work` at most once per (principal, key): the first request runs it and its
-/// response is stored; later ones get that response again.
-pub async fn run_once<F, Fut>(
-    state: &AppState,
-    scope: &str,
-    key: &str,
-    body: &Value,
-    work: F,
-) -> Result<HttpResponse, ApiError>
-where
-    F: FnOnce() -> Fut,
-    Fut: Future<Output = Result<(StatusCode, Value), ApiError>>,
-{
-    let hash = request_hash(body);
-    if let Some(stored) = load(state, scope, key).await? {
-        if let Some(outcome) = settle(stored, &hash) {
-            return outcome;
-        }
-    }
-
-    let lock_key = format!("idem-lock:{scope}:{key}");
-    let token = hex::encode(rand::random::<[u8; 16]>());
-    let mut redis = state.redis.clone();
-    let locked: Option<String> = redis::cmd("SET")
-        .arg(&lock_key)
-        .arg(&token)
-        .arg("NX")
-        .arg("PX")
-        .arg(u64::try_from(LOCK_TTL.as_millis()).unwrap_or(60_000))
-        .query_async(&mut redis)
-        .await?;
-    if locked.is_none() {
-        return Err(ApiError::IdempotencyKeyInProgress);
-    }
-
-    let outcome = run_locked(state, scope, key, &hash, work).await;
-    release(state, &lock_key, &token).await;
-    outcome
-}
-
-async fn run_locked<F, Fut>(
-    state: &AppState,
-    scope: &str,
-    key: &str,
-    hash: &[u8],
-    work: F,
-) -> Result<HttpResponse, ApiError>
-where
-    F: FnOnce() -> Fut,
-    Fut: Future<Output = Result<(StatusCode, Value), ApiError>>,
-{
-    // The first request may have finished between our look and our lock.
-    if let Some(stored) = load(state, scope, key).await? {
-        if let Some(outcome) = settle(stored, hash) {
-            return outcome;
-        }
-    } else {
-        let (scope, key, hash) = (scope.to_string(), key.to_string(), hash.to_vec());
-        crate::db::run(state, move |conn| {
-            diesel::insert_into(idempotency_keys::table)
-                .values((
-                    idempotency_keys::principal.eq(scope),
-                    idempotency_keys::key.eq(key),
-                    idempotency_keys::request_hash.eq(hash),
-                    idempotency_keys::created_at.eq(Utc::now()),
-                ))
-                .on_conflict_do_nothing()
-                .execute(conn)?;
-            Ok(())
-        })
-        .await?;
-    }
-
-    let (status, body) = match work().await {
-        Ok(response) => response,
-        Err(e) if e.is_stored_for_idempotency() => e.to_status_and_body(),
-        // Not stored: the key may be retried (input errors, credentials, outages).
-        Err(e) => return Err(e),
-    };
-    let text = body.to_string();
-    let (scope, key, stored_text) = (scope.to_string(), key.to_string(), text.clone());
-    let code = i32::from(status.as_u16());
-    crate::db::run(state, move |conn| {
-        diesel::update(idempotency_keys::table.find((&scope, &key)))
-            .set((
-                idempotency_keys::response_status.eq(code),
-                idempotency_keys::response_body.eq(stored_text),
-                idempotency_keys::completed_at.eq(Utc::now()),
-            ))
-            .execute(conn)?;
-        Ok(())
+/// Whether this exact request was made before under its key (it may be replayed or
+/// resumed without spending anything it carries a second time).
+pub async fn is_known(state: &crate::state::AppState, claim: &KeyClaim) -> Result<bool, ApiError> {
+    use crate::schema::idempotency_keys as keys;
+    use diesel::prelude::*;
+    let (scope, key) = (claim.scope.clone(), claim.key.clone());
+    let stored: Option<Vec<u8>> = crate::db::run(state, move |conn| {
+        Ok(keys::table
+            .find((scope, key))
+            .select(keys::request_hash)
+            .first(conn)
+            .optional()?)
     })
     .await?;
-    Ok(HttpResponse::build(status)
-        .content_type("application/json")
-        .body(text))
+    Ok(stored.is_some_and(|hash| hash == claim.fingerprint))
+}
+
+/// The HTTP response of a final answer: its stored status and body, marked when
+/// replayed.
+pub fn respond(answer: Answer) -> HttpResponse {
+    let mut response = HttpResponse::build(answer.status);
+    if answer.replayed {
+        response.insert_header(("Idempotent-Replayed", "true"));
+    }
+    response.content_type("application/json").body(answer.body)
 }
 
 #[cfg(test)]
@@ -259,6 +137,32 @@ mod tests {
         assert_ne!(
             request_hash(&json!({"a": "1"})),
             request_hash(&json!({"a": 1}))
+        );
+    }
+
+    #[test]
+    fn a_fingerprint_binds_the_key_to_the_method_and_the_resource() {
+        let body = json!({});
+        let void_a = fingerprint("POST", "/v1/merchant/payment-requests/req_a/void", &body);
+        assert_eq!(
+            void_a,
+            fingerprint(
+                "POST",
+                "/v1/merchant/payment-requests/req_a/void",
+                &json!({})
+            )
+        );
+        assert_ne!(
+            void_a,
+            fingerprint("POST", "/v1/merchant/payment-requests/req_b/capture", &body)
+        );
+        assert_ne!(
+            void_a,
+            fingerprint("POST", "/v1/merchant/payment-requests/req_b/void", &body)
+        );
+        assert_ne!(
+            void_a,
+            fingerprint("PUT", "/v1/merchant/payment-requests/req_a/void", &body)
         );
     }
 }

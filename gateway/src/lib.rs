@@ -4,9 +4,11 @@
 
 pub mod app;
 pub mod auth;
+pub mod background;
 pub mod bills;
 pub mod chart;
 pub mod citizens;
+pub mod commit;
 pub mod config;
 pub mod db;
 pub mod demo;
@@ -14,6 +16,8 @@ pub mod error;
 pub mod funding;
 pub mod idempotency;
 pub mod ids;
+pub mod instance;
+pub mod markers;
 pub mod merchants;
 pub mod metrics;
 pub mod openapi;
@@ -23,3 +27,4 @@ pub mod rules;
 pub mod schema;
 pub mod state;
 pub mod system_accounts;
+pub mod usage;

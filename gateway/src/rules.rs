@@ -21,15 +21,18 @@ pub fn valid_idempotency_key(key: &str) -> bool {
     (1..=255).contains(&key.len()) && key.bytes().all(|b| (0x20..=0x7e).contains(&b))
 }
 
-/// The configurable thresholds.
+/// The configurable thresholds. `None` caps follow the law's effective-dated values
+/// ([`general_cap_on`], [`essential_cap_on`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MovementRules {
     /// A single movement above this needs a biometric step-up.
     pub step_up_single: i64,
     /// A movement taking the day's total above this needs a step-up.
     pub step_up_daily: i64,
-    /// Wallet outflows per calendar month (Vietnam time), exempt purposes aside.
-    pub monthly_cap: i64,
+    /// Wallet outflows per calendar month (Vietnam time) outside the essential purposes.
+    pub monthly_cap: Option<i64>,
+    /// Essential payments per calendar month.
+    pub essential_cap: Option<i64>,
 }
 
 impl Default for MovementRules {
@@ -37,8 +40,74 @@ impl Default for MovementRules {
         Self {
             step_up_single: 10_000_000,
             step_up_daily: 20_000_000,
-            monthly_cap: 100_000_000,
+            monthly_cap: None,
+            essential_cap: None,
         }
+    }
+}
+
+/// The two monthly caps in force on a date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caps {
+    pub general: i64,
+    pub essential: i64,
+}
+
+impl MovementRules {
+    /// The caps that apply on `date` (Vietnam time): configured ones win.
+    pub fn caps_on(&self, date: NaiveDate) -> Caps {
+        Caps {
+            general: self.monthly_cap.unwrap_or_else(|| general_cap_on(date)),
+            essential: self.essential_cap.unwrap_or_else(|| essential_cap_on(date)),
+        }
+    }
+}
+
+/// Circular 40/2024/TT-NHNN art. 26 clause 1 (in force 1 Oct 2024): a customer's
+/// e-wallet payments and transfers at one provider, 100,000,000 dong a month.
+pub fn general_cap_on(_date: NaiveDate) -> i64 {
+    100_000_000
+}
+
+/// The clause 2(b) payments (public service portal, electricity, water, telecoms,
+/// road-vehicle fees, tuition, hospital fees, insurance premiums, repayments to banks)
+/// fall outside clause 1's cap, but art. 26 clause 3 caps them too, at no more than
+/// clause 1's: 100,000,000 a month. Circular 41/2025/TT-NHNN (signed and in force
+/// 5 Nov 2025; SBV press release, vietnamlawmagazine.vn "Central bank imposes tighter
+/// e-wallet requirements") raises that cap to 300,000,000.
+pub fn essential_cap_on(date: NaiveDate) -> i64 {
+    const CIRCULAR_41_IN_FORCE: (i32, u32, u32) = (2025, 11, 5);
+    let (y, m, d) = CIRCULAR_41_IN_FORCE;
+    match NaiveDate::from_ymd_opt(y, m, d) {
+        Some(from) if date >= from => 300_000_000,
+        _ => 100_000_000,
+    }
+}
+
+/// Which monthly cap a movement counts toward.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CapClass {
+    /// Transfers, withdrawals and payments to ordinary merchants.
+    General,
+    /// Bills, insurance, and merchants classed as essential.
+    Essential,
+    /// Money coming in (top-ups) counts toward neither.
+    Uncapped,
+}
+
+impl CapClass {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::General => "general",
+            Self::Essential => "essential",
+            Self::Uncapped => "none",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::General, Self::Essential, Self::Uncapped]
+            .into_iter()
+            .find(|c| c.as_str() == s)
     }
 }
 
@@ -47,23 +116,49 @@ impl Default for MovementRules {
 pub struct Usage {
     /// Movements the citizen started today (Vietnam time).
     pub today_total: i64,
-    /// Capped wallet outflows this month (Vietnam time).
-    pub month_capped: i64,
+    /// Outflows under the general cap this month (Vietnam time).
+    pub month_general: i64,
+    /// Essential payments this month.
+    pub month_essential: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
     Proceed,
     RequireStepUp,
-    MonthlyLimitExceeded,
+    /// Over the cap of this class: what it allows and what was already used.
+    CapExceeded {
+        cap: CapClass,
+        limit: i64,
+        used: i64,
+    },
+}
+
+fn over_cap(caps: Caps, usage: Usage, amount: i64, class: CapClass) -> Option<Decision> {
+    let (limit, used) = match class {
+        CapClass::General => (caps.general, usage.month_general),
+        CapClass::Essential => (caps.essential, usage.month_essential),
+        CapClass::Uncapped => return None,
+    };
+    (used.saturating_add(amount) > limit).then_some(Decision::CapExceeded {
+        cap: class,
+        limit,
+        used,
+    })
 }
 
 /// Decides a new movement. The cap is checked first: a step-up cannot lift it.
 /// Exactly the single threshold, or a day total of exactly the daily one, needs no
-/// step-up; exactly reaching the cap is allowed.
-pub fn decide(rules: &MovementRules, usage: Usage, amount: i64, capped: bool) -> Decision {
-    if capped && usage.month_capped.saturating_add(amount) > rules.monthly_cap {
-        return Decision::MonthlyLimitExceeded;
+/// step-up; exactly reaching a cap is allowed.
+pub fn decide(
+    rules: &MovementRules,
+    caps: Caps,
+    usage: Usage,
+    amount: i64,
+    class: CapClass,
+) -> Decision {
+    if let Some(over) = over_cap(caps, usage, amount, class) {
+        return over;
     }
     if amount > rules.step_up_single
         || usage.today_total.saturating_add(amount) > rules.step_up_daily
@@ -73,18 +168,10 @@ pub fn decide(rules: &MovementRules, usage: Usage, amount: i64, capped: bool) ->
     Decision::Proceed
 }
 
-/// Decides a movement the citizen has just confirmed with a step-up: only the cap can
+/// Decides a movement the citizen has just confirmed with a step-up: only a cap can
 /// still refuse it (the month may have filled up meanwhile).
-pub fn decide_confirmed(
-    rules: &MovementRules,
-    usage: Usage,
-    amount: i64,
-    capped: bool,
-) -> Decision {
-    match decide(rules, usage, amount, capped) {
-        Decision::MonthlyLimitExceeded => Decision::MonthlyLimitExceeded,
-        Decision::Proceed | Decision::RequireStepUp => Decision::Proceed,
-    }
+pub fn decide_confirmed(caps: Caps, usage: Usage, amount: i64, class: CapClass) -> Decision {
+    over_cap(caps, usage, amount, class).unwrap_or(Decision::Proceed)
 }
 
 fn local_midnight(date: NaiveDate) -> DateTime<Utc> {
@@ -94,6 +181,16 @@ fn local_midnight(date: NaiveDate) -> DateTime<Utc> {
         .single()
         .map(|d| d.with_timezone(&Utc))
         .unwrap_or_default()
+}
+
+/// The calendar date in Vietnam at `now`.
+pub fn vietnam_date(now: DateTime<Utc>) -> NaiveDate {
+    now.with_timezone(&VIETNAM).date_naive()
+}
+
+/// The first day of `date`'s month.
+pub fn month_of(date: NaiveDate) -> NaiveDate {
+    date.with_day(1).unwrap_or(date)
 }
 
 /// The start of `now`'s day in Vietnam, as a UTC instant.
@@ -146,46 +243,122 @@ mod tests {
         assert!(!valid_idempotency_key("khóa"));
     }
 
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    const TODAY: Caps = Caps {
+        general: 100_000_000,
+        essential: 300_000_000,
+    };
+
     #[test]
     fn step_up_thresholds_are_exclusive() {
         let r = MovementRules::default();
         let fresh = Usage::default();
-        assert_eq!(decide(&r, fresh, 10_000_000, true), Decision::Proceed);
-        assert_eq!(decide(&r, fresh, 10_000_001, true), Decision::RequireStepUp);
-        let used = Usage {
-            today_total: 15_000_000,
-            month_capped: 0,
-        };
-        assert_eq!(decide(&r, used, 5_000_000, true), Decision::Proceed);
-        assert_eq!(decide(&r, used, 5_000_001, true), Decision::RequireStepUp);
-    }
-
-    #[test]
-    fn the_monthly_cap_allows_exactly_reaching_it_and_exempts_bills() {
-        let r = MovementRules::default();
-        let used = Usage {
-            today_total: 0,
-            month_capped: 95_000_000,
-        };
-        assert_eq!(decide(&r, used, 5_000_000, true), Decision::Proceed);
+        let general = CapClass::General;
         assert_eq!(
-            decide(&r, used, 5_000_001, true),
-            Decision::MonthlyLimitExceeded
-        );
-        assert_eq!(decide(&r, used, 5_000_001, false), Decision::Proceed);
-        // A step-up cannot lift the cap, but it does settle the step-up itself.
-        let big = Usage {
-            today_total: 0,
-            month_capped: 0,
-        };
-        assert_eq!(
-            decide_confirmed(&r, big, 15_000_000, true),
+            decide(&r, TODAY, fresh, 10_000_000, general),
             Decision::Proceed
         );
         assert_eq!(
-            decide_confirmed(&r, used, 15_000_000, true),
-            Decision::MonthlyLimitExceeded
+            decide(&r, TODAY, fresh, 10_000_001, general),
+            Decision::RequireStepUp
         );
+        let used = Usage {
+            today_total: 15_000_000,
+            ..Usage::default()
+        };
+        assert_eq!(
+            decide(&r, TODAY, used, 5_000_000, general),
+            Decision::Proceed
+        );
+        assert_eq!(
+            decide(&r, TODAY, used, 5_000_001, general),
+            Decision::RequireStepUp
+        );
+    }
+
+    #[test]
+    fn the_general_cap_allows_exactly_reaching_it_and_leaves_essentials_alone() {
+        let r = MovementRules::default();
+        let used = Usage {
+            month_general: 95_000_000,
+            ..Usage::default()
+        };
+        assert_eq!(
+            decide(&r, TODAY, used, 5_000_000, CapClass::General),
+            Decision::Proceed
+        );
+        assert_eq!(
+            decide(&r, TODAY, used, 5_000_001, CapClass::General),
+            Decision::CapExceeded {
+                cap: CapClass::General,
+                limit: 100_000_000,
+                used: 95_000_000
+            }
+        );
+        assert_eq!(
+            decide(&r, TODAY, used, 5_000_001, CapClass::Essential),
+            Decision::Proceed
+        );
+        assert_eq!(
+            decide(&r, TODAY, used, 5_000_001, CapClass::Uncapped),
+            Decision::Proceed
+        );
+        // A step-up cannot lift the cap, but it does settle the step-up itself.
+        assert_eq!(
+            decide_confirmed(TODAY, Usage::default(), 15_000_000, CapClass::General),
+            Decision::Proceed
+        );
+        assert!(matches!(
+            decide_confirmed(TODAY, used, 15_000_000, CapClass::General),
+            Decision::CapExceeded { .. }
+        ));
+    }
+
+    /// Worked example, Circular 41/2025: a citizen who paid 290,000,000 of hospital
+    /// fees and bills in November 2025 may pay a 10,000,000 tuition bill (exactly the
+    /// cap) but not one more dong, whatever the general outflows.
+    #[test]
+    fn essential_payments_have_their_own_cap_of_300_million_from_5_november_2025() {
+        let r = MovementRules::default();
+        assert_eq!(r.caps_on(date(2025, 11, 4)).essential, 100_000_000);
+        assert_eq!(r.caps_on(date(2025, 11, 5)).essential, 300_000_000);
+        assert_eq!(r.caps_on(date(2027, 1, 1)).general, 100_000_000);
+        let caps = r.caps_on(date(2025, 11, 20));
+        let used = Usage {
+            today_total: 0,
+            month_general: 100_000_000,
+            month_essential: 290_000_000,
+        };
+        assert_eq!(
+            decide_confirmed(caps, used, 10_000_000, CapClass::Essential),
+            Decision::Proceed
+        );
+        assert_eq!(
+            decide_confirmed(caps, used, 10_000_001, CapClass::Essential),
+            Decision::CapExceeded {
+                cap: CapClass::Essential,
+                limit: 300_000_000,
+                used: 290_000_000
+            }
+        );
+        // Before Circular 41 the same month would have stopped at 100,000,000.
+        let before = r.caps_on(date(2025, 10, 20));
+        assert!(matches!(
+            decide_confirmed(before, used, 1, CapClass::Essential),
+            Decision::CapExceeded {
+                limit: 100_000_000,
+                ..
+            }
+        ));
+        // Configured caps win over the law's defaults.
+        let strict = MovementRules {
+            essential_cap: Some(5),
+            ..r
+        };
+        assert_eq!(strict.caps_on(date(2026, 1, 1)).essential, 5);
     }
 
     #[test]

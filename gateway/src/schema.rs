@@ -35,7 +35,6 @@ diesel::table! {
         fee -> BigInt,
         status -> Text,
         failure_code -> Nullable<Text>,
-        capped -> Bool,
         bank_link_id -> Nullable<Text>,
         payee_identity_id -> Nullable<Text>,
         payee_bank_bin -> Nullable<Text>,
@@ -44,16 +43,10 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         settled_amount -> Nullable<BigInt>,
-    }
-}
-
-diesel::table! {
-    payment_events (id) {
-        id -> BigInt,
-        payment_id -> Text,
-        status -> Text,
-        detail -> Nullable<Text>,
-        at -> Timestamptz,
+        history -> Jsonb,
+        driver -> Nullable<Uuid>,
+        payment_request_id -> Nullable<Text>,
+        cap -> Text,
     }
 }
 
@@ -66,17 +59,53 @@ diesel::table! {
         response_body -> Nullable<Text>,
         created_at -> Timestamptz,
         completed_at -> Nullable<Timestamptz>,
+        resource_id -> Nullable<Text>,
+        fingerprint_version -> SmallInt,
+    }
+}
+
+diesel::table! {
+    identity_usage (identity_id) {
+        identity_id -> Text,
+        day -> Date,
+        day_total -> BigInt,
+        month -> Date,
+        month_general -> BigInt,
+        month_essential -> BigInt,
+    }
+}
+
+diesel::table! {
+    gateway_instances (id) {
+        id -> Uuid,
+        started_at -> Timestamptz,
+        heartbeat_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    replay_markers (marker) {
+        marker -> Text,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    citizen_sessions (token_hash) {
+        token_hash -> Text,
+        identity_id -> Text,
+        claims -> Text,
+        expires_at -> Timestamptz,
     }
 }
 
 diesel::joinable!(bank_links -> identities (identity_id));
-diesel::joinable!(payment_events -> payments (payment_id));
 diesel::allow_tables_to_appear_in_same_query!(
     identities,
     bank_links,
     payments,
-    payment_events,
-    idempotency_keys
+    idempotency_keys,
+    identity_usage
 );
 
 diesel::table! {
@@ -159,6 +188,7 @@ diesel::table! {
         signing_secret_sealed -> Text,
         webhook_secret_sealed -> Text,
         created_at -> Timestamptz,
+        category -> Text,
     }
 }
 
@@ -173,20 +203,11 @@ diesel::table! {
         status -> Text,
         qr -> Text,
         expires_at -> Timestamptz,
-        claimed_payment_id -> Nullable<Text>,
         payment_id -> Nullable<Text>,
         captured_amount -> BigInt,
         refunded_amount -> BigInt,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    merchant_payment_links (identity_id, idempotency_key) {
-        identity_id -> Text,
-        idempotency_key -> Text,
-        payment_request_id -> Text,
     }
 }
 
@@ -218,6 +239,7 @@ diesel::table! {
 
 diesel::allow_tables_to_appear_in_same_query!(
     merchants,
+    payments,
     merchant_payment_requests,
     merchant_refunds,
     merchant_webhook_events

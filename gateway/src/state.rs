@@ -3,16 +3,19 @@
 use std::sync::Arc;
 
 use adapters::bank::BankAdapter;
-use ledger::{PgLedger, TransferWriter};
+use ledger::PgLedger;
 
+use crate::commit::Committer;
 use crate::config::Config;
 use crate::metrics::Metrics;
 
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
+    /// Reads (and start-up's account creation); every payment writes through
+    /// `committer`.
     pub ledger: PgLedger,
-    pub writer: TransferWriter,
+    pub committer: Committer,
     pub redis: redis::aio::ConnectionManager,
     pub metrics: Metrics,
     pub bank: Arc<dyn BankAdapter>,

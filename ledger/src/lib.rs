@@ -18,8 +18,8 @@ pub mod writer;
 
 pub use result::{CreateAccountResult, CreateTransferResult};
 pub use store::{
-    BrokenLink, EntriesPage, Entry, EntrySide, LedgerError, LedgerTotals, PgLedger, TransferBatch,
-    VerifyReport,
+    BrokenLink, ChainLock, EntriesPage, Entry, EntrySide, LedgerError, LedgerTotals, PgLedger,
+    TransferBatch, VerifyReport,
 };
 pub use types::{
     Account, AccountBalance, AccountFlags, PendingHold, PendingStatus, Transfer, TransferFlags,

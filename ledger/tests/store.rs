@@ -359,7 +359,8 @@ fn a_batch_inside_the_callers_transaction_commits_or_rolls_back_with_it() {
     let spend = tr(2, WALLET, BILLER, 600);
     let again = tr(3, WALLET, BILLER, 600);
     conn.transaction::<_, LedgerError, _>(|conn| {
-        let mut batch = ledger::TransferBatch::begin(conn, &[fund, spend, again])?;
+        let lock = ledger::TransferBatch::lock(conn)?;
+        let mut batch = ledger::TransferBatch::begin(conn, lock, &[fund, spend, again])?;
         assert_eq!(batch.apply(&[fund])?, vec![R::Ok]);
         // The caller decides each step from what the ledger now holds.
         assert_eq!(batch.account(WALLET).unwrap().credits_posted, 1_000);
@@ -380,7 +381,8 @@ fn a_batch_inside_the_callers_transaction_commits_or_rolls_back_with_it() {
     assert_eq!(account(&db, WALLET).debits_posted, 600);
 
     let failed = conn.transaction::<(), LedgerError, _>(|conn| {
-        let mut batch = ledger::TransferBatch::begin(conn, &[tr(5, BANK, WALLET, 50)])?;
+        let lock = ledger::TransferBatch::lock(conn)?;
+        let mut batch = ledger::TransferBatch::begin(conn, lock, &[tr(5, BANK, WALLET, 50)])?;
         batch.apply(&[tr(5, BANK, WALLET, 50)])?;
         batch.write(conn)?;
         // The caller's own write fails: the ledger's must not survive it.

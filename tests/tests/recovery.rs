@@ -1,94 +1,108 @@
-//! A crash between the ledger write and storing the response must not let a retry
-//! move money twice: the retry finds the payment its key created and resumes it, and
-//! the ledger transfer's id derives from the payment, so it applies once.
+//! A process that dies while an outside system acts on a payment: the bank has moved
+//! the money, the gateway never heard back, and the request was never answered. A
+//! retry under the same key must take the payment over (within seconds, not after a
+//! lock expires), ask the bank again with the same reference (it answers from its
+//! record) and finish it, moving money once; while the payment's driver is alive, the
+//! retry must be told it is still in progress.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 use diesel::{Connection, RunQueryDsl};
 use e2e::{Citizen, TestGateway, ADMIN_TOKEN};
-use gateway::payments::flows::ledger_transfer_id;
 use serde_json::json;
 
-#[tokio::test]
-async fn a_retry_after_a_crash_resumes_the_payment_and_moves_money_once() {
-    let gw = TestGateway::start().await;
-    let payer = Citizen::hanoi(40);
-    let payee = Citizen::saigon(41);
-    let (session, _) = gw
-        .funded_citizen(&payer, "0011000000040", 5_000_000, 1_000_000)
-        .await;
-    let payee_session = gw.sign_in(&payee, 2).await;
-    let payer_id = session.identity["id"].as_str().unwrap().to_string();
-    let payee_id = payee_session.identity["id"].as_str().unwrap().to_string();
-    let body = json!({"type": "transfer", "amount": 100_000, "payee": {"cccd": payee.cccd}});
-    let payment_id = "pay_crashtest00000001";
-
-    // What the first attempt left behind when the process died: the idempotency record
-    // without a response, the payment still pending, and the ledger transfer applied.
-    let mut conn = diesel::pg::PgConnection::establish(&gw.database_url).unwrap();
-    diesel::sql_query(
-        "INSERT INTO idempotency_keys (principal, key, request_hash, created_at) VALUES ($1, 'crash-1', $2, now())",
-    )
-    .bind::<diesel::sql_types::Text, _>(format!("citizen:{payer_id}"))
-    .bind::<diesel::sql_types::Binary, _>(gateway::idempotency::request_hash(&body))
-    .execute(&mut conn)
-    .unwrap();
-    diesel::sql_query(
-        "INSERT INTO payments (id, identity_id, idempotency_key, kind, amount, fee, status, capped, \
-         payee_identity_id, created_at, updated_at) \
-         VALUES ($1, $2, 'crash-1', 'transfer', 100000, 0, 'pending', true, $3, now(), now())",
-    )
-    .bind::<diesel::sql_types::Text, _>(payment_id)
-    .bind::<diesel::sql_types::Text, _>(&payer_id)
-    .bind::<diesel::sql_types::Text, _>(&payee_id)
-    .execute(&mut conn)
-    .unwrap();
-    diesel::sql_query(
-        "INSERT INTO payment_events (payment_id, status, at) VALUES ($1, 'pending', now())",
-    )
-    .bind::<diesel::sql_types::Text, _>(payment_id)
-    .execute(&mut conn)
-    .unwrap();
-    let wallet = |s: &e2e::Session| {
-        gateway::ids::decode(
-            "account",
-            gateway::ids::ACCOUNT,
-            s.identity["wallet_account_id"].as_str().unwrap(),
-        )
-        .unwrap()
-    };
-    let applied = gw
-        .ledger()
-        .create_transfers(&[ledger::Transfer {
-            id: ledger_transfer_id(payment_id, "move"),
-            debit_account_id: wallet(&session),
-            credit_account_id: wallet(&payee_session),
-            amount: 100_000,
-            ledger: 704,
-            code: gateway::chart::Purpose::Transfer.code(),
-            ..ledger::Transfer::default()
-        }])
+fn sql(url: &str, statement: &str, payment_id: &str) {
+    let mut conn = diesel::pg::PgConnection::establish(url).unwrap();
+    diesel::sql_query(statement)
+        .bind::<diesel::sql_types::Text, _>(payment_id)
+        .execute(&mut conn)
         .unwrap();
-    assert_eq!(applied, vec![ledger::CreateTransferResult::Ok]);
+}
 
-    // The client retries with the same key and body.
-    let (status, retried) = gw
-        .post_as(&session, "/v1/payments", "crash-1", body.clone())
+#[tokio::test]
+async fn a_retry_takes_over_a_payment_whose_driver_died_and_moves_money_once() {
+    // The gateway gives up on the bank after 300 ms; the bank credits at once but
+    // answers only after 2 s: exactly "it acted, we never heard".
+    let gw = TestGateway::start_with(HashMap::from([("OUTSIDE_TIMEOUT_MS", "300")])).await;
+    let who = Citizen::hanoi(40);
+    let (session, link) = gw
+        .funded_citizen(&who, "0011000000040", 5_000_000, 1_000_000)
         .await;
-    assert_eq!(status, 201, "{retried}");
-    assert_eq!(retried["id"], payment_id);
-    assert_eq!(retried["status"], "succeeded");
-    assert_eq!(gw.wallet_balance(&session).await, 900_000, "debited once");
-    assert_eq!(gw.wallet_balance(&payee_session).await, 100_000);
-    let (_, verify) = gw.get("/v1/admin/ledger/verify", Some(ADMIN_TOKEN)).await;
+    let body = json!({"amount": 100_000, "bank_link_id": link});
+    gw.bank_faults("timeout", 2_000).await;
+    let (status, first) = gw
+        .post_as(&session, "/v1/me/withdrawals", "crash-1", body.clone())
+        .await;
+    assert_eq!(status, 201, "{first}");
+    assert_eq!(first["status"], "pending");
+    let payment_id = first["id"].as_str().unwrap().to_string();
     assert_eq!(
-        verify["transfers_checked"], 2,
-        "the top-up and this transfer, once"
+        gw.bank_balance("970436", "0011000000040").await,
+        4_100_000,
+        "the bank credited the account"
     );
+    gw.bank_faults("none", 0).await;
 
-    // And from now on the stored response replays.
+    // What a process that died mid-drive leaves: no answer under the key, and the
+    // payment driven by an instance that is not alive.
+    sql(
+        &gw.database_url,
+        "UPDATE idempotency_keys SET response_status = NULL, response_body = NULL, \
+         completed_at = NULL WHERE resource_id = $1",
+        &payment_id,
+    );
+    // A live instance holds it: the retry is told the request is still running.
+    let other = "0b8f9b7e-9c9f-4d35-9d2a-2f2a4c0c0a11";
+    sql(
+        &gw.database_url,
+        &format!("INSERT INTO gateway_instances SELECT '{other}', now(), now() WHERE $1 <> ''"),
+        &payment_id,
+    );
+    sql(
+        &gw.database_url,
+        &format!("UPDATE payments SET driver = '{other}' WHERE id = $1"),
+        &payment_id,
+    );
+    let (status, busy) = gw
+        .post_as(&session, "/v1/me/withdrawals", "crash-1", body.clone())
+        .await;
+    assert_eq!(status, 409, "{busy}");
+    assert_eq!(busy["error"]["code"], "idempotency_key_in_progress");
+
+    // It dies (stops beating): within a few seconds the retry takes over.
+    let started = Instant::now();
+    let finished = loop {
+        let (status, answer) = gw
+            .post_as(&session, "/v1/me/withdrawals", "crash-1", body.clone())
+            .await;
+        if status != 409 {
+            assert_eq!(status, 201, "{answer}");
+            break answer;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the dead driver still blocks after {:?}",
+            started.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(finished["id"], payment_id.as_str());
+    assert_eq!(finished["status"], "succeeded");
+    assert_eq!(
+        gw.bank_balance("970436", "0011000000040").await,
+        4_100_000,
+        "credited once"
+    );
+    assert_eq!(gw.wallet_balance(&session).await, 900_000, "debited once");
+    let (_, verify) = gw.get("/v1/admin/ledger/verify", Some(ADMIN_TOKEN)).await;
+    assert_eq!(verify["ok"], true);
+
+    // From now on the answer replays.
     let res = gw
         .client
-        .post(gw.url("/v1/payments"))
+        .post(gw.url("/v1/me/withdrawals"))
         .bearer_auth(&session.token)
         .header("idempotency-key", "crash-1")
         .json(&body)

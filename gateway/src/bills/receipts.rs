@@ -10,8 +10,9 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::inquiries::{self, biller_name};
-use super::{quotes, records};
+use super::inquiries::{self, biller_name, InquiryRow};
+use super::quotes::{self, QuoteRow};
+use super::records::{self, RecordRow};
 use crate::citizens::identity;
 
 use crate::error::ApiError;
@@ -96,6 +97,35 @@ pub fn load(conn: &mut PgConnection, payment: &PaymentRow) -> Result<Option<Rece
     let Some(record) = records::find(conn, &payment.identity_id, &payment.idempotency_key)? else {
         return Ok(None);
     };
+    let bill = match &record.bill_id {
+        Some(id) => inquiries::find(conn, id)?,
+        None => None,
+    };
+    let quote = match &record.quote_id {
+        Some(id) => quotes::find(conn, id)?,
+        None => None,
+    };
+    let insured = identity::find(conn, &payment.identity_id)?;
+    Ok(build(
+        payment,
+        &record,
+        bill.as_ref(),
+        quote.as_ref(),
+        insured
+            .as_ref()
+            .map(|i| (i.cccd.as_str(), i.full_name.as_str())),
+    ))
+}
+
+/// The receipt from what a payment's record names: the bill, or the quote and the
+/// insured person (their number and name).
+pub fn build(
+    payment: &PaymentRow,
+    record: &RecordRow,
+    bill: Option<&InquiryRow>,
+    quote: Option<&QuoteRow>,
+    insured: Option<(&str, &str)>,
+) -> Option<Receipt> {
     let base = |customer_code: String, customer_name: String, lines| Receipt {
         biller_code: record.biller_code.clone(),
         biller_name: biller_name(&record.biller_code),
@@ -110,11 +140,9 @@ pub fn load(conn: &mut PgConnection, payment: &PaymentRow) -> Result<Option<Rece
         biller_transaction_id: record.biller_transaction_id.clone(),
         paid_at: record.confirmed_at,
     };
-    if let Some(bill_id) = &record.bill_id {
-        let Some(bill) = inquiries::find(conn, bill_id)? else {
-            return Ok(None);
-        };
-        return Ok(Some(Receipt {
+    if record.bill_id.is_some() {
+        let bill = bill?;
+        return Some(Receipt {
             period: Some(bill.period.clone()),
             bill_ref: Some(bill.bill_ref.clone()),
             ..base(
@@ -122,16 +150,9 @@ pub fn load(conn: &mut PgConnection, payment: &PaymentRow) -> Result<Option<Rece
                 bill.customer_name.clone(),
                 bill_lines(&bill.details),
             )
-        }));
+        });
     }
-    let quote = match &record.quote_id {
-        Some(id) => quotes::find(conn, id)?,
-        None => None,
-    };
-    let insured = identity::find(conn, &payment.identity_id)?;
-    let (Some(quote), Some(insured)) = (quote, insured) else {
-        return Ok(None);
-    };
+    let (quote, (cccd, name)) = (quote?, insured?);
     let lines = quote
         .lines()
         .into_iter()
@@ -142,15 +163,11 @@ pub fn load(conn: &mut PgConnection, payment: &PaymentRow) -> Result<Option<Rece
             amount: l.amount,
         })
         .collect();
-    Ok(Some(Receipt {
+    Some(Receipt {
         scheme: Some(quote.scheme.clone()),
         months: Some(quote.months),
-        ..base(
-            adapters::identity::mask_cccd(&insured.cccd),
-            insured.full_name,
-            lines,
-        )
-    }))
+        ..base(adapters::identity::mask_cccd(cccd), name.to_string(), lines)
+    })
 }
 
 /// The response to creating or confirming a bill or insurance payment: a bill or quote

@@ -1,21 +1,20 @@
 //! What a bill or insurance payment pays, and the claim that keeps a bill (or a quote)
 //! from being paid twice.
 //!
-//! The record is keyed like the payment (citizen and idempotency key) so it can be
-//! written before `create_and_run` makes the payment, and the payment's steps find it
-//! from the payment row alone. A payment claims its bill when its money starts to
-//! move; a unique index over claimed records lets exactly one of two racing payments
-//! win, whoever inquired the bill. A payment that fails gives its claim back.
+//! The record is keyed like the payment (citizen and idempotency key) and written with
+//! it. A payment claims its bill when its money starts to move; the group commit
+//! checks claims in order, and a unique index over claimed records guards the same
+//! from the database's side, whoever inquired the bill. A payment that fails gives its
+//! claim back.
 
 use chrono::{DateTime, Utc};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use crate::error::ApiError;
 use crate::schema::biller_payments;
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, Insertable)]
 #[diesel(table_name = biller_payments)]
 pub struct RecordRow {
     pub identity_id: String,
@@ -93,16 +92,6 @@ impl RecordRow {
     }
 }
 
-/// Writes the record unless this key already has one: a retried request pays what the
-/// first attempt recorded (its body was the same, or idempotency refused it).
-pub fn record(conn: &mut PgConnection, row: &RecordRow) -> Result<(), ApiError> {
-    diesel::insert_into(biller_payments::table)
-        .values(row)
-        .on_conflict_do_nothing()
-        .execute(conn)?;
-    Ok(())
-}
-
 pub fn find(
     conn: &mut PgConnection,
     identity_id: &str,
@@ -113,63 +102,4 @@ pub fn find(
         .select(RecordRow::as_select())
         .first(conn)
         .optional()?)
-}
-
-/// The record whose payment holds or has paid `claim_key`, if any.
-pub fn claimant(conn: &mut PgConnection, claim_key: &str) -> Result<Option<RecordRow>, ApiError> {
-    Ok(biller_payments::table
-        .filter(biller_payments::claim_key.eq(claim_key))
-        .filter(biller_payments::claimed.eq(true))
-        .select(RecordRow::as_select())
-        .first(conn)
-        .optional()?)
-}
-
-/// Claims the record's bill or quote for `payment_id`. False when another payment
-/// holds it; claiming again for the same payment is a no-op.
-pub fn claim(
-    conn: &mut PgConnection,
-    identity_id: &str,
-    key: &str,
-    payment_id: &str,
-) -> Result<bool, ApiError> {
-    let updated = diesel::update(biller_payments::table.find((identity_id, key)))
-        .set((
-            biller_payments::claimed.eq(true),
-            biller_payments::payment_id.eq(payment_id),
-        ))
-        .execute(conn);
-    match updated {
-        Ok(1) => Ok(true),
-        Ok(_) => Err(ApiError::Internal(
-            "a bill payment's record is missing".into(),
-        )),
-        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// Gives the claim back once the payment has failed and its hold is released.
-pub fn release(conn: &mut PgConnection, identity_id: &str, key: &str) -> Result<(), ApiError> {
-    diesel::update(biller_payments::table.find((identity_id, key)))
-        .set(biller_payments::claimed.eq(false))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Keeps the biller's receipt number for the payment's receipt and reconciliation.
-pub fn confirm(
-    conn: &mut PgConnection,
-    identity_id: &str,
-    key: &str,
-    biller_transaction_id: &str,
-    at: DateTime<Utc>,
-) -> Result<(), ApiError> {
-    diesel::update(biller_payments::table.find((identity_id, key)))
-        .set((
-            biller_payments::biller_transaction_id.eq(biller_transaction_id),
-            biller_payments::confirmed_at.eq(at),
-        ))
-        .execute(conn)?;
-    Ok(())
 }

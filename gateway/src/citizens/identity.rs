@@ -94,38 +94,6 @@ pub fn find(conn: &mut PgConnection, id: &str) -> Result<Option<IdentityRow>, Ap
         .optional()?)
 }
 
-pub fn find_by_cccd(conn: &mut PgConnection, cccd: &str) -> Result<Option<IdentityRow>, ApiError> {
-    Ok(identities::table
-        .filter(identities::cccd.eq(cccd))
-        .select(IdentityRow::as_select())
-        .first(conn)
-        .optional()?)
-}
-
-pub fn find_by_phone(
-    conn: &mut PgConnection,
-    phone: &str,
-) -> Result<Option<IdentityRow>, ApiError> {
-    Ok(identities::table
-        .filter(identities::phone.eq(phone))
-        .order(identities::updated_at.desc())
-        .select(IdentityRow::as_select())
-        .first(conn)
-        .optional()?)
-}
-
-/// Locks the identity's row for the rest of the transaction: movements of one citizen
-/// check their limits one at a time.
-pub fn lock(conn: &mut PgConnection, id: &str) -> Result<IdentityRow, ApiError> {
-    identities::table
-        .find(id)
-        .for_update()
-        .select(IdentityRow::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or(ApiError::Unauthenticated)
-}
-
 /// The new or refreshed identity for a verified assertion: created with a fresh wallet
 /// id on first sight, its name, phone and level updated later.
 pub fn upsert(
@@ -145,7 +113,7 @@ pub fn upsert(
         created_at: now,
         updated_at: now,
     };
-    Ok(diesel::insert_into(identities::table)
+    let stored: IdentityRow = diesel::insert_into(identities::table)
         .values(&row)
         .on_conflict(identities::cccd)
         .do_update()
@@ -156,5 +124,19 @@ pub fn upsert(
             identities::updated_at.eq(now),
         ))
         .returning(IdentityRow::as_returning())
-        .get_result(conn)?)
+        .get_result(conn)?;
+    // The running totals the rules read start with the identity.
+    let today = crate::rules::vietnam_date(now);
+    diesel::insert_into(crate::schema::identity_usage::table)
+        .values((
+            crate::schema::identity_usage::identity_id.eq(&stored.id),
+            crate::schema::identity_usage::day.eq(today),
+            crate::schema::identity_usage::day_total.eq(0),
+            crate::schema::identity_usage::month.eq(crate::rules::month_of(today)),
+            crate::schema::identity_usage::month_general.eq(0),
+            crate::schema::identity_usage::month_essential.eq(0),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)?;
+    Ok(stored)
 }

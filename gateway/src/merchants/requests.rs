@@ -1,5 +1,5 @@
 //! Payment requests: what a merchant asks a citizen to pay, with its dynamic VietQR,
-//! its status and the one helper every status change goes through (so each change and
+//! its status and the one function every status change goes through (so each change and
 //! its webhook are written together).
 
 use adapters::qr::{self, AdditionalData, Beneficiary, Initiation, NapasService, VietQr};
@@ -10,7 +10,6 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::webhooks::{self, EventType};
-use crate::config::Config;
 use crate::error::ApiError;
 use crate::schema::merchant_payment_requests as requests;
 
@@ -73,7 +72,7 @@ impl RequestStatus {
     }
 
     /// The webhook a change into this status announces; refunds announce themselves.
-    const fn event(self) -> Option<EventType> {
+    pub const fn event(self) -> Option<EventType> {
         match self {
             Self::Paid => Some(EventType::Paid),
             Self::Authorized => Some(EventType::Authorized),
@@ -97,7 +96,6 @@ pub struct RequestRow {
     pub status: String,
     pub qr: String,
     pub expires_at: DateTime<Utc>,
-    pub claimed_payment_id: Option<String>,
     pub payment_id: Option<String>,
     pub captured_amount: i64,
     pub refunded_amount: i64,
@@ -139,11 +137,26 @@ impl RequestRow {
         self.capture == "manual"
     }
 
-    pub fn view(&self) -> Result<RequestView, ApiError> {
+    /// The status as of `now`: an open request past its expiry is expired, whether or
+    /// not the task that closes such requests has got to it yet.
+    pub fn status_at(&self, now: DateTime<Utc>) -> Result<RequestStatus, ApiError> {
+        let status = self.status()?;
+        Ok(if status == RequestStatus::Open && self.expires_at <= now {
+            RequestStatus::Expired
+        } else {
+            status
+        })
+    }
+
+    pub fn is_open_at(&self, now: DateTime<Utc>) -> bool {
+        self.status_at(now).ok() == Some(RequestStatus::Open)
+    }
+
+    pub fn view_at(&self, now: DateTime<Utc>) -> Result<RequestView, ApiError> {
         Ok(RequestView {
             id: self.id.clone(),
             merchant_id: self.merchant_id.clone(),
-            status: self.status()?,
+            status: self.status_at(now)?,
             amount: self.amount,
             order_ref: self.order_ref.clone(),
             description: self.description.clone(),
@@ -167,13 +180,19 @@ fn purpose_room(reference: &str) -> usize {
 
 /// The dynamic VietQR for a request: the gateway's collection account, the amount, the
 /// request id as reference and the description (cut to fit) as purpose.
-pub fn build_qr(config: &Config, id: &str, amount: i64, purpose: &str) -> Result<String, ApiError> {
+pub fn build_qr(
+    bank_bin: &str,
+    account: &str,
+    id: &str,
+    amount: i64,
+    purpose: &str,
+) -> Result<String, ApiError> {
     let text: String = purpose.chars().take(purpose_room(id)).collect();
     let mut code = VietQr::new(
         Initiation::Dynamic,
         Beneficiary {
-            acquirer_bin: config.qr_bank_bin.clone(),
-            account: config.qr_account.clone(),
+            acquirer_bin: bank_bin.to_string(),
+            account: account.to_string(),
             service: NapasService::ToAccount,
         },
     );
@@ -184,13 +203,6 @@ pub fn build_qr(config: &Config, id: &str, amount: i64, purpose: &str) -> Result
         ..AdditionalData::default()
     };
     qr::encode(&code).map_err(|e| ApiError::Internal(format!("building the VietQR: {e}")))
-}
-
-pub fn insert(conn: &mut PgConnection, row: &RequestRow) -> Result<(), ApiError> {
-    diesel::insert_into(requests::table)
-        .values(row)
-        .execute(conn)?;
-    Ok(())
 }
 
 pub fn find(conn: &mut PgConnection, id: &str) -> Result<Option<RequestRow>, ApiError> {
@@ -216,18 +228,6 @@ pub fn find_own(
         .ok_or(ApiError::NotFound("payment request"))
 }
 
-/// Locks the request for the rest of the transaction: whatever moves its money (a
-/// payment, a capture, a refund) checks and changes it one at a time.
-pub fn lock(conn: &mut PgConnection, id: &str) -> Result<RequestRow, ApiError> {
-    requests::table
-        .find(id)
-        .for_update()
-        .select(RequestRow::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or(ApiError::NotFound("payment request"))
-}
-
 /// What a status change sets besides the status.
 #[derive(Debug, Default, Clone)]
 pub struct Changes {
@@ -236,77 +236,53 @@ pub struct Changes {
     pub refunded_amount: Option<i64>,
 }
 
-/// Moves a locked request to `to` and, in the same transaction, records its webhook.
+/// Moves a request to `to` at `now`, and answers the webhook the change announces (to
+/// be recorded in the same transaction).
 pub fn change_status(
-    conn: &mut PgConnection,
-    row: &RequestRow,
+    row: &mut RequestRow,
     to: RequestStatus,
     changes: Changes,
-) -> Result<RequestRow, ApiError> {
-    let now = Utc::now();
-    let updated: RequestRow = diesel::update(requests::table.find(&row.id))
-        .set((
-            requests::status.eq(to.as_str()),
-            requests::claimed_payment_id.eq(None::<String>),
-            requests::payment_id.eq(changes.payment_id.or_else(|| row.payment_id.clone())),
-            requests::captured_amount.eq(changes.captured_amount.unwrap_or(row.captured_amount)),
-            requests::refunded_amount.eq(changes.refunded_amount.unwrap_or(row.refunded_amount)),
-            requests::updated_at.eq(now),
-        ))
-        .returning(RequestRow::as_returning())
-        .get_result(conn)?;
-    if let Some(event) = to.event() {
-        let data =
-            serde_json::to_value(updated.view()?).map_err(|e| ApiError::Internal(e.to_string()))?;
-        webhooks::enqueue(conn, &updated.merchant_id, event, data, now)?;
+    now: DateTime<Utc>,
+) -> Result<Option<webhooks::NewEvent>, ApiError> {
+    row.status = to.as_str().to_string();
+    if let Some(payment_id) = changes.payment_id {
+        row.payment_id = Some(payment_id);
     }
-    Ok(updated)
-}
-
-/// Sets or clears the payment that is paying the request right now.
-pub fn set_claim(
-    conn: &mut PgConnection,
-    id: &str,
-    payment_id: Option<&str>,
-) -> Result<(), ApiError> {
-    diesel::update(requests::table.find(id))
-        .set(requests::claimed_payment_id.eq(payment_id))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Requests past their expiry that may need closing: open ones nobody is paying, and
-/// authorized ones (whose hold the ledger releases by itself).
-pub fn due_for_expiry(
-    conn: &mut PgConnection,
-    before: DateTime<Utc>,
-    limit: i64,
-) -> Result<Vec<RequestRow>, ApiError> {
-    Ok(requests::table
-        .filter(requests::expires_at.le(before))
-        .filter(
-            requests::status
-                .eq(RequestStatus::Authorized.as_str())
-                .or(requests::status
-                    .eq(RequestStatus::Open.as_str())
-                    .and(requests::claimed_payment_id.is_null())),
-        )
-        .order(requests::expires_at)
-        .limit(limit)
-        .select(RequestRow::as_select())
-        .load(conn)?)
+    if let Some(captured) = changes.captured_amount {
+        row.captured_amount = captured;
+    }
+    if let Some(refunded) = changes.refunded_amount {
+        row.refunded_amount = refunded;
+    }
+    row.updated_at = now;
+    match to.event() {
+        Some(event) => {
+            let data = serde_json::to_value(row.view_at(now)?)
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            Ok(Some(webhooks::event(&row.merchant_id, event, data, now)))
+        }
+        None => Ok(None),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Config;
     use std::collections::HashMap;
 
     #[test]
     fn the_qr_carries_the_request_and_fits_tag_62() {
         let config = Config::from_env(&HashMap::<String, String>::new(), true).unwrap();
         let long = "Thanh toán đơn hàng ".repeat(10);
-        let payload = build_qr(&config, "req_0123456789abcdefgh", 150_000, &long).unwrap();
+        let payload = build_qr(
+            &config.qr_bank_bin,
+            &config.qr_account,
+            "req_0123456789abcdefgh",
+            150_000,
+            &long,
+        )
+        .unwrap();
         let decoded = qr::decode(&payload).unwrap();
         assert_eq!(decoded.amount, Some(150_000));
         assert_eq!(decoded.beneficiary.acquirer_bin, config.qr_bank_bin);

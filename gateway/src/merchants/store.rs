@@ -30,6 +30,69 @@ pub struct MerchantRow {
     signing_secret_sealed: String,
     webhook_secret_sealed: String,
     pub created_at: DateTime<Utc>,
+    /// What the merchant sells ([`MerchantCategory`]).
+    pub category: String,
+}
+
+/// What a merchant sells, as far as the monthly caps care: payments to the kinds
+/// Circular 40/2024/TT-NHNN art. 26 clause 2(b) lists are essential payments, with a
+/// cap of their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MerchantCategory {
+    General,
+    /// The National Public Service Portal and other public services.
+    PublicService,
+    /// Electricity and water.
+    Utility,
+    Telecom,
+    /// Road-vehicle fees (tolls, registration).
+    VehicleFees,
+    /// Schools and universities (tuition).
+    Education,
+    /// Hospitals and clinics (hospital fees).
+    Healthcare,
+    /// Insurance premiums.
+    Insurance,
+    /// Repayments of loans, interest and fees to banks.
+    LoanRepayment,
+}
+
+impl MerchantCategory {
+    pub const ALL: [Self; 9] = [
+        Self::General,
+        Self::PublicService,
+        Self::Utility,
+        Self::Telecom,
+        Self::VehicleFees,
+        Self::Education,
+        Self::Healthcare,
+        Self::Insurance,
+        Self::LoanRepayment,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::General => "general",
+            Self::PublicService => "public_service",
+            Self::Utility => "utility",
+            Self::Telecom => "telecom",
+            Self::VehicleFees => "vehicle_fees",
+            Self::Education => "education",
+            Self::Healthcare => "healthcare",
+            Self::Insurance => "insurance",
+            Self::LoanRepayment => "loan_repayment",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// Whether payments to such a merchant count toward the essential payments' cap.
+    pub const fn is_essential(self) -> bool {
+        !matches!(self, Self::General)
+    }
 }
 
 /// What onboarding is given, validated.
@@ -40,6 +103,7 @@ pub struct NewMerchant {
     pub bank_bin: String,
     pub account_number: String,
     pub webhook_url: Option<String>,
+    pub category: MerchantCategory,
 }
 
 /// The credentials made at onboarding, in the clear for the one response.
@@ -73,6 +137,9 @@ pub struct MerchantView {
     pub webhook_url: Option<String>,
     /// The merchant's ledger account (`acc_...`): what the gateway owes it.
     pub ledger_account_id: String,
+    /// What it sells: every category but `general` makes its payments essential
+    /// payments, under their own monthly cap.
+    pub category: MerchantCategory,
     pub created_at: DateTime<Utc>,
 }
 
@@ -90,7 +157,17 @@ impl MerchantRow {
             signing_secret_sealed: keys.signing.as_str().to_string(),
             webhook_secret_sealed: keys.webhook.as_str().to_string(),
             created_at: Utc::now(),
+            category: m.category.as_str().to_string(),
         }
+    }
+
+    pub fn category(&self) -> MerchantCategory {
+        MerchantCategory::parse(&self.category).unwrap_or(MerchantCategory::General)
+    }
+
+    /// Whether payments to the merchant are essential payments.
+    pub fn is_essential(&self) -> bool {
+        self.category().is_essential()
     }
 
     pub fn signing_secret(&self) -> SealedSecret {
@@ -126,6 +203,7 @@ impl MerchantRow {
             },
             webhook_url: self.webhook_url.clone(),
             ledger_account_id: self.ledger_account_id.clone(),
+            category: self.category(),
             created_at: self.created_at,
         }
     }

@@ -1,9 +1,11 @@
 //! The webhook outbox: every status change of a payment request or refund writes its
 //! event here in the same transaction as the change, and a worker delivers it until the
-//! merchant answers 2xx, backing off exponentially. A row is claimed by pushing its
-//! next attempt past a lease (under `FOR UPDATE SKIP LOCKED`, so workers never take the
-//! same row), then delivered with no database connection held; a worker that dies
-//! mid-delivery leaves the row to be sent again when the lease ends. At least once.
+//! merchant answers 2xx, backing off exponentially. Each round takes the oldest
+//! undelivered event of every merchant that has one due, so a merchant's events arrive
+//! in order and one slow merchant delays nobody else; all of them are sent at once.
+//! A claimed event is leased for longer than an attempt can last, so another worker
+//! (or instance) does not send it meanwhile; one that dies mid-delivery leaves it to
+//! be sent again when the lease ends. At least once.
 
 use super::webhook_target;
 use std::time::Duration;
@@ -21,10 +23,8 @@ use crate::error::ApiError;
 use crate::schema::merchant_webhook_events as events;
 use crate::state::AppState;
 
-/// What one claim takes at most, so one slow endpoint cannot hold up the rest for long.
-const BATCH: i64 = 20;
-/// How long a claimed row stays invisible to other workers while it is being sent.
-const LEASE_SECONDS: i64 = 60;
+/// How many merchants' events one round sends at once.
+const BATCH: i64 = 50;
 /// The longest wait between two attempts.
 const MAX_BACKOFF_MS: u64 = 10 * 60 * 1000;
 
@@ -58,14 +58,19 @@ impl EventType {
     }
 }
 
-/// Records an event to deliver; call inside the transaction that made the change.
-pub fn enqueue(
-    conn: &mut PgConnection,
-    merchant_id: &str,
-    kind: EventType,
-    data: Value,
-    now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+/// A webhook to record in the outbox, in the transaction that made the change.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub id: String,
+    pub merchant_id: String,
+    pub event_type: &'static str,
+    /// The exact body every attempt sends.
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The event announcing a change of `data` (the object as it now stands).
+pub fn event(merchant_id: &str, kind: EventType, data: Value, now: DateTime<Utc>) -> NewEvent {
     let id = db::new_id("evt_");
     let body = json!({
         "id": id,
@@ -74,15 +79,35 @@ pub fn enqueue(
         "data": data,
     })
     .to_string();
+    NewEvent {
+        id,
+        merchant_id: merchant_id.to_string(),
+        event_type: kind.as_str(),
+        body,
+        created_at: now,
+    }
+}
+
+/// Writes events to the outbox; call inside the transaction that made the changes.
+pub fn insert(conn: &mut PgConnection, new: &[NewEvent]) -> Result<(), ApiError> {
+    if new.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<_> = new
+        .iter()
+        .map(|e| {
+            (
+                events::id.eq(&e.id),
+                events::merchant_id.eq(&e.merchant_id),
+                events::event_type.eq(e.event_type),
+                events::body.eq(&e.body),
+                events::created_at.eq(e.created_at),
+                events::next_attempt_at.eq(e.created_at),
+            )
+        })
+        .collect();
     diesel::insert_into(events::table)
-        .values((
-            events::id.eq(&id),
-            events::merchant_id.eq(merchant_id),
-            events::event_type.eq(kind.as_str()),
-            events::body.eq(body),
-            events::created_at.eq(now),
-            events::next_attempt_at.eq(now),
-        ))
+        .values(&rows)
         .execute(conn)?;
     Ok(())
 }
@@ -94,41 +119,66 @@ struct Claimed {
     merchant: MerchantRow,
 }
 
-fn claim(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<Vec<Claimed>, ApiError> {
+/// The events to send now: the oldest undelivered one of each merchant (so a
+/// merchant's events arrive in order, one at a time), if due, leased for longer than
+/// an attempt can take so no other worker sends it meanwhile.
+fn claim(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    lease: chrono::Duration,
+) -> Result<Vec<Claimed>, ApiError> {
     conn.transaction(|conn| {
-        let due: Vec<(String, String, String, i32)> = events::table
-            .filter(events::delivered_at.is_null())
-            .filter(events::next_attempt_at.le(now))
-            .order((events::next_attempt_at, events::created_at, events::id))
-            .limit(BATCH)
-            .select((
-                events::id,
-                events::merchant_id,
-                events::body,
-                events::attempts,
-            ))
-            .for_update()
-            .skip_locked()
-            .load(conn)?;
-        let ids: Vec<&String> = due.iter().map(|(id, ..)| id).collect();
+        #[derive(QueryableByName)]
+        struct Due {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            id: String,
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            merchant_id: String,
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            body: String,
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            attempts: i32,
+        }
+        let due: Vec<Due> = diesel::sql_query(
+            "WITH heads AS (SELECT DISTINCT ON (merchant_id) id FROM merchant_webhook_events \
+             WHERE delivered_at IS NULL ORDER BY merchant_id, created_at, id) \
+             SELECT e.id, e.merchant_id, e.body, e.attempts FROM merchant_webhook_events e \
+             JOIN heads h ON e.id = h.id WHERE e.next_attempt_at <= $1 \
+             ORDER BY e.next_attempt_at LIMIT $2 FOR UPDATE OF e SKIP LOCKED",
+        )
+        .bind::<diesel::sql_types::Timestamptz, _>(now)
+        .bind::<diesel::sql_types::BigInt, _>(BATCH)
+        .load(conn)?;
+        let ids: Vec<&String> = due.iter().map(|d| &d.id).collect();
         diesel::update(events::table.filter(events::id.eq_any(&ids)))
             .set((
-                events::next_attempt_at.eq(now + chrono::Duration::seconds(LEASE_SECONDS)),
+                events::next_attempt_at.eq(now + lease),
                 events::attempts.eq(events::attempts + 1),
             ))
             .execute(conn)?;
-        let mut out = Vec::with_capacity(due.len());
-        for (id, merchant_id, body, attempts) in due {
-            let merchant = store::find(conn, &merchant_id)?
-                .ok_or_else(|| ApiError::Internal("webhook of a missing merchant".into()))?;
-            out.push(Claimed {
-                id,
-                body,
-                attempts: attempts + 1,
-                merchant,
-            });
-        }
-        Ok(out)
+        let merchant_ids: Vec<&String> = due.iter().map(|d| &d.merchant_id).collect();
+        let merchants: std::collections::HashMap<String, MerchantRow> =
+            crate::schema::merchants::table
+                .filter(crate::schema::merchants::id.eq_any(&merchant_ids))
+                .select(MerchantRow::as_select())
+                .load(conn)?
+                .into_iter()
+                .map(|m| (m.id.clone(), m))
+                .collect();
+        due.into_iter()
+            .map(|d| {
+                let merchant = merchants
+                    .get(&d.merchant_id)
+                    .cloned()
+                    .ok_or_else(|| ApiError::Internal("webhook of a missing merchant".into()))?;
+                Ok(Claimed {
+                    id: d.id,
+                    body: d.body,
+                    attempts: d.attempts + 1,
+                    merchant,
+                })
+            })
+            .collect()
     })
 }
 
@@ -175,68 +225,86 @@ async fn deliver(
     }
 }
 
-/// Claims and sends what is due; returns how many were attempted.
-pub async fn deliver_due(state: &AppState, client: &reqwest::Client) -> Result<usize, ApiError> {
-    let claimed = db::run(state, move |conn| claim(conn, Utc::now())).await?;
-    let count = claimed.len();
-    for event in claimed {
-        let outcome = deliver(state, client, &event).await;
-        let base = state.config.webhook_retry_base_ms;
-        let (id, attempts, result) = (event.id.clone(), event.attempts, outcome.clone());
-        db::run(state, move |conn| {
-            let now = Utc::now();
-            let target = events::table.find(&id);
-            match &result {
-                Ok(()) => diesel::update(target)
-                    .set((
-                        events::delivered_at.eq(now),
-                        events::last_error.eq(None::<String>),
-                    ))
-                    .execute(conn)?,
-                Err(error) => {
-                    let delay = i64::try_from(backoff_ms(base, attempts)).unwrap_or(i64::MAX);
-                    diesel::update(target)
-                        .set((
-                            events::next_attempt_at.eq(now + chrono::Duration::milliseconds(delay)),
-                            events::last_error
-                                .eq(Some(error.chars().take(500).collect::<String>())),
-                        ))
-                        .execute(conn)?
-                }
-            };
-            Ok(())
-        })
-        .await?;
-        if let Err(error) = outcome {
-            tracing::info!(event = %event.id, merchant = %event.merchant.id, attempts, %error, "webhook not acknowledged; will retry");
+fn record(
+    conn: &mut PgConnection,
+    event: &Claimed,
+    outcome: &Result<(), String>,
+    base_ms: u64,
+) -> Result<(), ApiError> {
+    let now = Utc::now();
+    let target = events::table.find(&event.id);
+    match outcome {
+        Ok(()) => diesel::update(target)
+            .set((
+                events::delivered_at.eq(now),
+                events::last_error.eq(None::<String>),
+            ))
+            .execute(conn)?,
+        Err(error) => {
+            let delay = i64::try_from(backoff_ms(base_ms, event.attempts)).unwrap_or(i64::MAX);
+            diesel::update(target)
+                .set((
+                    events::next_attempt_at.eq(now + chrono::Duration::milliseconds(delay)),
+                    events::last_error.eq(Some(error.chars().take(500).collect::<String>())),
+                ))
+                .execute(conn)?
         }
+    };
+    Ok(())
+}
+
+/// Claims what is due and sends it, every merchant's at once; returns how many were
+/// attempted.
+pub async fn deliver_due(state: &AppState, client: &reqwest::Client) -> Result<usize, ApiError> {
+    let timeout = chrono::Duration::milliseconds(
+        i64::try_from(state.config.outside_timeout_ms).unwrap_or(5_000),
+    );
+    let lease = timeout * 2 + chrono::Duration::seconds(5);
+    let claimed = db::run(state, move |conn| claim(conn, Utc::now(), lease)).await?;
+    let count = claimed.len();
+    let attempts = claimed.into_iter().map(|event| async move {
+        let outcome = deliver(state, client, &event).await;
+        if let Err(error) = &outcome {
+            tracing::info!(event = %event.id, merchant = %event.merchant.id, attempts = event.attempts, %error, "webhook not acknowledged; will retry");
+        }
+        let base = state.config.webhook_retry_base_ms;
+        db::run(state, move |conn| record(conn, &event, &outcome, base)).await
+    });
+    for result in futures_util::future::join_all(attempts).await {
+        result?;
     }
     Ok(count)
 }
 
-/// The delivery worker: polls the outbox for as long as the service runs.
-pub async fn run_worker(state: actix_web::web::Data<AppState>) {
-    let timeout = Duration::from_millis(state.config.outside_timeout_ms);
-    let client = match reqwest::Client::builder()
-        .timeout(timeout)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-    {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::error!(error = %e, "webhook worker cannot build its HTTP client");
-            return;
+/// Starts the delivery worker: it polls the outbox for as long as the service runs.
+pub fn start(state: actix_web::web::Data<AppState>) {
+    tokio::spawn(async move {
+        let timeout = Duration::from_millis(state.config.outside_timeout_ms);
+        let client = match reqwest::Client::builder()
+            .timeout(timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+        {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::error!(error = %e, "webhook worker cannot build its HTTP client");
+                return;
+            }
+        };
+        loop {
+            let st = state.clone();
+            let c = client.clone();
+            let round = tokio::spawn(async move { deliver_due(&st, &c).await }).await;
+            match round {
+                // A full batch suggests more is waiting: go again at once.
+                Ok(Ok(n)) if n as i64 >= BATCH => continue,
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "webhook delivery round failed"),
+                Err(e) => tracing::error!(error = %e, "webhook delivery round panicked"),
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
         }
-    };
-    loop {
-        match deliver_due(&state, &client).await {
-            // A full batch suggests more is waiting: go again at once.
-            Ok(n) if n as i64 >= BATCH => continue,
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "webhook delivery round failed"),
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    });
 }
 
 #[cfg(test)]

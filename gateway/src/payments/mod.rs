@@ -1,9 +1,9 @@
-//! Payments: every movement of a citizen's money, its status history, the rules it
-//! passed and the steps that move it through the ledger and outside systems.
+//! Payments: every movement of a citizen's money, the ledger transfers of each of its
+//! steps, and the outside calls it waits for.
 
-pub mod bills;
-pub mod create;
-pub mod flows;
+pub mod drive;
 pub mod model;
+pub mod provider_orders;
 pub mod provider_topups;
+pub mod steps;
 pub mod store;

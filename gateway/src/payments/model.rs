@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::rules::CapClass;
 use crate::schema::payments;
 
 /// What kind of movement a payment is.
@@ -44,12 +45,15 @@ impl PaymentKind {
         .find(|k| k.as_str() == s)
     }
 
-    /// Wallet outflows count toward the monthly cap; top-ups are inflows, and bills
-    /// and insurance contributions are exempt.
-    pub const fn is_capped(self) -> bool {
+    /// Which monthly cap the kind counts toward: top-ups are inflows, bills and
+    /// insurance are essential payments, and a merchant's payments are essential when
+    /// the merchant is (`essential_merchant`).
+    pub const fn cap(self, essential_merchant: bool) -> CapClass {
         match self {
-            Self::Withdrawal | Self::Transfer | Self::Merchant => true,
-            Self::Topup | Self::Bill | Self::Insurance => false,
+            Self::Topup => CapClass::Uncapped,
+            Self::Bill | Self::Insurance => CapClass::Essential,
+            Self::Merchant if essential_merchant => CapClass::Essential,
+            Self::Withdrawal | Self::Transfer | Self::Merchant => CapClass::General,
         }
     }
 }
@@ -100,15 +104,23 @@ impl PaymentStatus {
         .find(|k| k.as_str() == s)
     }
 
-    /// Statuses whose amount counts toward the day's total and the monthly cap: the
-    /// money moved or is on its way.
-    pub const COUNTED: [&'static str; 5] = [
-        "pending",
-        "authorized",
-        "succeeded",
-        "refunded",
-        "partially_refunded",
-    ];
+    /// Whether a payment in this status counts toward the day's total and the monthly
+    /// caps: its money moved or is on its way.
+    pub const fn is_counted(self) -> bool {
+        match self {
+            Self::Pending
+            | Self::Authorized
+            | Self::Succeeded
+            | Self::Refunded
+            | Self::PartiallyRefunded => true,
+            Self::RequiresStepUp | Self::Failed | Self::Voided => false,
+        }
+    }
+
+    /// Whether nothing more will happen to the payment's money on its own.
+    pub const fn is_final(self) -> bool {
+        !matches!(self, Self::Pending | Self::RequiresStepUp)
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -122,7 +134,6 @@ pub struct PaymentRow {
     pub fee: i64,
     pub status: String,
     pub failure_code: Option<String>,
-    pub capped: bool,
     pub bank_link_id: Option<String>,
     pub payee_identity_id: Option<String>,
     pub payee_bank_bin: Option<String>,
@@ -132,6 +143,14 @@ pub struct PaymentRow {
     pub updated_at: DateTime<Utc>,
     /// What finally moved, when less than `amount` (a partial capture).
     pub settled_amount: Option<i64>,
+    /// Every status the payment went through, oldest first (`StatusChange`s).
+    pub history: serde_json::Value,
+    /// The gateway instance driving the payment through an outside system now.
+    pub driver: Option<uuid::Uuid>,
+    /// The merchant's request a merchant payment pays.
+    pub payment_request_id: Option<String>,
+    /// The monthly cap the payment counts toward (`CapClass`).
+    pub cap: String,
 }
 
 impl PaymentRow {
@@ -142,10 +161,42 @@ impl PaymentRow {
     pub fn status(&self) -> Option<PaymentStatus> {
         PaymentStatus::parse(&self.status)
     }
+
+    pub fn cap_class(&self) -> CapClass {
+        CapClass::parse(&self.cap).unwrap_or(CapClass::Uncapped)
+    }
+
+    /// What the payment counts toward the limits while counted: what finally moved.
+    pub fn counted_amount(&self) -> i64 {
+        self.settled_amount.unwrap_or(self.amount)
+    }
+
+    /// Moves the payment to `to` at `at`, recording the change in its history.
+    pub fn set_status(
+        &mut self,
+        to: PaymentStatus,
+        failure_code: Option<&str>,
+        detail: Option<&str>,
+        at: DateTime<Utc>,
+    ) {
+        self.status = to.as_str().to_string();
+        self.failure_code = failure_code.map(str::to_string);
+        self.updated_at = at;
+        let change = serde_json::json!({ "status": to.as_str(), "at": at, "detail": detail });
+        match &mut self.history {
+            serde_json::Value::Array(items) => items.push(change),
+            other => *other = serde_json::Value::Array(vec![change]),
+        }
+    }
+
+    /// The history as the API shows it.
+    pub fn status_history(&self) -> Vec<StatusChange> {
+        serde_json::from_value(self.history.clone()).unwrap_or_default()
+    }
 }
 
 /// One step of a payment's history.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
 pub struct StatusChange {
     pub status: String,
     pub at: DateTime<Utc>,
@@ -202,4 +253,61 @@ pub struct PaymentView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub receipt: Option<crate::bills::receipts::Receipt>,
     pub status_history: Vec<StatusChange>,
+}
+
+impl PaymentView {
+    /// The view of `row`, given what it names: its payee, its provider order, and the
+    /// receipt of a bill or insurance payment.
+    pub fn build(
+        row: &PaymentRow,
+        payee: Option<PayeeView>,
+        order: Option<&crate::payments::provider_orders::ProviderOrderRow>,
+        receipt: Option<crate::bills::receipts::Receipt>,
+    ) -> Self {
+        Self {
+            id: row.id.clone(),
+            kind: row.kind.clone(),
+            amount: row.amount,
+            settled_amount: row.settled_amount,
+            fee: row.fee,
+            status: row.status.clone(),
+            failure_code: row.failure_code.clone(),
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            bank_link_id: row.bank_link_id.clone(),
+            payee,
+            note: row.note.clone(),
+            step_up_nonce: (row.status == PaymentStatus::RequiresStepUp.as_str())
+                .then(|| row.id.clone()),
+            provider: order.map(|o| o.provider.clone()),
+            provider_reference: order.and_then(|o| o.provider_reference.clone()),
+            redirect_url: order.and_then(|o| o.redirect_url.clone()),
+            receipt,
+            status_history: row.status_history(),
+        }
+    }
+}
+
+impl PayeeView {
+    /// A citizen payee: their number masked.
+    pub fn citizen(cccd: &str, name: &str) -> Self {
+        Self {
+            kind: "citizen",
+            cccd: Some(adapters::identity::mask_cccd(cccd)),
+            name: Some(name.to_string()),
+            bank_bin: None,
+            account_number_masked: None,
+        }
+    }
+
+    /// A bank account payee: the number masked.
+    pub fn bank_account(bin: &str, account: &str) -> Self {
+        Self {
+            kind: "bank_account",
+            cccd: None,
+            name: None,
+            bank_bin: Some(bin.to_string()),
+            account_number_masked: Some(adapters::bank::mask_account_number(account)),
+        }
+    }
 }

@@ -1,113 +1,15 @@
-//! Payments in PostgreSQL: records, status changes with their history, the citizen's
-//! usage in the current windows.
+//! Reading payments: one, a page of them, the citizen's running totals, and the view
+//! the API shows. Every write goes through the group commit (`commit`).
 
-use chrono::{DateTime, Utc};
+use chrono::NaiveDate;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Text, Timestamptz};
 
-use super::model::{PayeeView, PaymentRow, PaymentStatus, PaymentView, StatusChange};
+use super::model::{PayeeView, PaymentKind, PaymentRow, PaymentStatus, PaymentView};
 use crate::error::ApiError;
-use crate::rules::{vietnam_day_start, vietnam_month_start, Usage};
-use crate::schema::{identities, payment_events, payments};
-
-pub fn insert(
-    conn: &mut PgConnection,
-    row: &PaymentRow,
-    detail: Option<&str>,
-) -> Result<(), ApiError> {
-    diesel::insert_into(payments::table)
-        .values(row)
-        .execute(conn)?;
-    record_event(conn, &row.id, &row.status, detail, row.created_at)
-}
-
-fn record_event(
-    conn: &mut PgConnection,
-    payment_id: &str,
-    status: &str,
-    detail: Option<&str>,
-    at: DateTime<Utc>,
-) -> Result<(), ApiError> {
-    diesel::insert_into(payment_events::table)
-        .values((
-            payment_events::payment_id.eq(payment_id),
-            payment_events::status.eq(status),
-            payment_events::detail.eq(detail),
-            payment_events::at.eq(at),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Moves a payment from `from` to `to`; false when it was no longer in `from` (another
-/// worker got there first), in which case nothing changes.
-pub fn transition(
-    conn: &mut PgConnection,
-    id: &str,
-    from: PaymentStatus,
-    to: PaymentStatus,
-    failure_code: Option<&str>,
-    detail: Option<&str>,
-) -> Result<bool, ApiError> {
-    conn.transaction(|conn| {
-        let now = Utc::now();
-        let changed = diesel::update(
-            payments::table
-                .find(id)
-                .filter(payments::status.eq(from.as_str())),
-        )
-        .set((
-            payments::status.eq(to.as_str()),
-            payments::failure_code.eq(failure_code),
-            payments::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-        if changed == 1 {
-            record_event(conn, id, to.as_str(), detail, now)?;
-        }
-        Ok(changed == 1)
-    })
-}
-
-/// Moves a payment that failed with `failure_code` to `to` (a provider's success
-/// arriving after the top-up expired); false when it is not in that state.
-pub fn revive(
-    conn: &mut PgConnection,
-    id: &str,
-    failure_code: &str,
-    to: PaymentStatus,
-    detail: &str,
-) -> Result<bool, ApiError> {
-    conn.transaction(|conn| {
-        let now = Utc::now();
-        let changed = diesel::update(
-            payments::table
-                .find(id)
-                .filter(payments::status.eq(PaymentStatus::Failed.as_str()))
-                .filter(payments::failure_code.eq(failure_code)),
-        )
-        .set((
-            payments::status.eq(to.as_str()),
-            payments::failure_code.eq(None::<String>),
-            payments::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-        if changed == 1 {
-            record_event(conn, id, to.as_str(), Some(detail), now)?;
-        }
-        Ok(changed == 1)
-    })
-}
-
-/// Records that a payment finally moved less than its amount (a partial capture, a
-/// void: zero), so the limits count what really left the wallet.
-pub fn set_settled_amount(conn: &mut PgConnection, id: &str, settled: i64) -> Result<(), ApiError> {
-    diesel::update(payments::table.find(id))
-        .set(payments::settled_amount.eq(Some(settled)))
-        .execute(conn)?;
-    Ok(())
-}
+use crate::rules::Usage;
+use crate::schema::{identities, identity_usage, payments};
+use crate::usage::UsageRow;
 
 pub fn find(conn: &mut PgConnection, id: &str) -> Result<Option<PaymentRow>, ApiError> {
     Ok(payments::table
@@ -126,20 +28,6 @@ pub fn find_own(
     Ok(payments::table
         .find(id)
         .filter(payments::identity_id.eq(identity_id))
-        .select(PaymentRow::as_select())
-        .first(conn)
-        .optional()?)
-}
-
-/// The payment a request with this idempotency key already created, if any.
-pub fn find_by_key(
-    conn: &mut PgConnection,
-    identity_id: &str,
-    key: &str,
-) -> Result<Option<PaymentRow>, ApiError> {
-    Ok(payments::table
-        .filter(payments::identity_id.eq(identity_id))
-        .filter(payments::idempotency_key.eq(key))
         .select(PaymentRow::as_select())
         .first(conn)
         .optional()?)
@@ -189,126 +77,69 @@ pub fn list(
     Ok((rows, has_more))
 }
 
-#[derive(QueryableByName)]
-struct UsageRow {
-    #[diesel(sql_type = BigInt)]
-    today: i64,
-    #[diesel(sql_type = BigInt)]
-    month: i64,
-}
-
-/// What the citizen moved today and this month (Vietnam time), counting only payments
-/// whose money moved or is on its way.
+/// What the citizen moved in the windows of `today` (Vietnam time): one row, kept
+/// current by every payment.
 pub fn usage(
     conn: &mut PgConnection,
     identity_id: &str,
-    now: DateTime<Utc>,
+    today: NaiveDate,
 ) -> Result<Usage, ApiError> {
-    let day = vietnam_day_start(now);
-    let month = vietnam_month_start(now);
-    let counted: Vec<String> = PaymentStatus::COUNTED
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    let row: UsageRow = diesel::sql_query(
-        "SELECT coalesce(sum(coalesce(settled_amount, amount)) FILTER (WHERE created_at >= $2), 0)::bigint AS today, \
-         coalesce(sum(coalesce(settled_amount, amount)) FILTER (WHERE capped AND created_at >= $3), 0)::bigint AS month \
-         FROM payments WHERE identity_id = $1 AND status = ANY($4) AND created_at >= least($2, $3)",
-    )
-    .bind::<Text, _>(identity_id)
-    .bind::<Timestamptz, _>(day)
-    .bind::<Timestamptz, _>(month)
-    .bind::<Array<Text>, _>(counted)
-    .get_result(conn)?;
-    Ok(Usage {
-        today_total: row.today,
-        month_capped: row.month,
-    })
-}
-
-/// Payments left `pending` since before `before`: a crash or an outside system's
-/// silence interrupted them, and they must be driven on.
-pub fn stale_pending(
-    conn: &mut PgConnection,
-    before: DateTime<Utc>,
-    limit: i64,
-) -> Result<Vec<PaymentRow>, ApiError> {
-    Ok(payments::table
-        .filter(payments::status.eq(PaymentStatus::Pending.as_str()))
-        .filter(payments::updated_at.lt(before))
-        .order(payments::updated_at)
-        .limit(limit)
-        .select(PaymentRow::as_select())
-        .load(conn)?)
-}
-
-/// The API's view of a payment: its history and its payee, masked.
-pub fn view(conn: &mut PgConnection, row: &PaymentRow) -> Result<PaymentView, ApiError> {
-    let history = payment_events::table
-        .filter(payment_events::payment_id.eq(&row.id))
-        .order(payment_events::id)
+    let row: Option<(String, NaiveDate, i64, NaiveDate, i64, i64)> = identity_usage::table
+        .find(identity_id)
         .select((
-            payment_events::status,
-            payment_events::at,
-            payment_events::detail,
+            identity_usage::identity_id,
+            identity_usage::day,
+            identity_usage::day_total,
+            identity_usage::month,
+            identity_usage::month_general,
+            identity_usage::month_essential,
         ))
-        .load::<(String, DateTime<Utc>, Option<String>)>(conn)?
-        .into_iter()
-        .map(|(status, at, detail)| StatusChange { status, at, detail })
-        .collect();
-    let payee = if let Some(payee_id) = &row.payee_identity_id {
-        identities::table
+        .first(conn)
+        .optional()?;
+    Ok(row
+        .map(
+            |(identity_id, day, day_total, month, month_general, month_essential)| {
+                UsageRow {
+                    identity_id,
+                    day,
+                    day_total,
+                    month,
+                    month_general,
+                    month_essential,
+                }
+                .usage_on(today)
+            },
+        )
+        .unwrap_or_default())
+}
+
+/// The API's view of a payment: its payee masked, its provider order, its receipt.
+pub fn view(conn: &mut PgConnection, row: &PaymentRow) -> Result<PaymentView, ApiError> {
+    let payee = match (
+        &row.payee_identity_id,
+        &row.payee_bank_bin,
+        &row.payee_account,
+    ) {
+        (Some(payee_id), _, _) => identities::table
             .find(payee_id)
             .select((identities::cccd, identities::full_name))
             .first::<(String, String)>(conn)
             .optional()?
-            .map(|(cccd, name)| PayeeView {
-                kind: "citizen",
-                cccd: Some(adapters::identity::mask_cccd(&cccd)),
-                name: Some(name),
-                bank_bin: None,
-                account_number_masked: None,
-            })
-    } else if let (Some(bin), Some(account)) = (&row.payee_bank_bin, &row.payee_account) {
-        Some(PayeeView {
-            kind: "bank_account",
-            cccd: None,
-            name: None,
-            bank_bin: Some(bin.clone()),
-            account_number_masked: Some(adapters::bank::mask_account_number(account)),
-        })
-    } else {
-        None
+            .map(|(cccd, name)| PayeeView::citizen(&cccd, &name)),
+        (None, Some(bin), Some(account)) => Some(PayeeView::bank_account(bin, account)),
+        _ => None,
     };
-    let order = if row.kind == "topup" && row.bank_link_id.is_none() {
-        super::provider_topups::find_for_payment(conn, &row.id)?
-    } else {
-        None
+    let order = match (row.kind(), &row.bank_link_id) {
+        (Some(PaymentKind::Topup), None) => {
+            super::provider_orders::find_for_payment(conn, &row.id)?
+        }
+        _ => None,
     };
-    let receipt = if matches!(row.kind.as_str(), "bill" | "insurance") {
-        crate::bills::receipts::load(conn, row)?
-    } else {
-        None
+    let receipt = match row.kind() {
+        Some(PaymentKind::Bill | PaymentKind::Insurance) => {
+            crate::bills::receipts::load(conn, row)?
+        }
+        _ => None,
     };
-    Ok(PaymentView {
-        id: row.id.clone(),
-        kind: row.kind.clone(),
-        amount: row.amount,
-        settled_amount: row.settled_amount,
-        fee: row.fee,
-        status: row.status.clone(),
-        failure_code: row.failure_code.clone(),
-        created_at: row.created_at,
-        updated_at: row.updated_at,
-        bank_link_id: row.bank_link_id.clone(),
-        payee,
-        note: row.note.clone(),
-        step_up_nonce: (row.status == PaymentStatus::RequiresStepUp.as_str())
-            .then(|| row.id.clone()),
-        provider: order.as_ref().map(|o| o.provider.clone()),
-        provider_reference: order.as_ref().and_then(|o| o.provider_reference.clone()),
-        redirect_url: order.and_then(|o| o.redirect_url),
-        receipt,
-        status_history: history,
-    })
+    Ok(PaymentView::build(row, payee, order.as_ref(), receipt))
 }

@@ -12,13 +12,10 @@ use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
 use crate::bills::inquiries::{self, BillView, InquiryRow};
-use crate::bills::receipts;
-use crate::bills::records::{self, bill_claim_key, RecordRow};
+use crate::commit::NewPayment;
 use crate::db;
 use crate::error::{ApiError, ErrorBody};
-use crate::payments::create::{create_and_run, NewMovement};
-use crate::payments::model::PaymentKind;
-use crate::routes::citizen::{caller, citizen_once, require_level_2};
+use crate::routes::citizen::{caller, start_payment};
 use crate::routes::input;
 use crate::state::AppState;
 
@@ -212,22 +209,9 @@ pub fn check_id(id: &str, prefix: &str, kind: &'static str) -> Result<(), ApiErr
     }
 }
 
-/// A payment with nothing but a kind and an amount: the rest is in its record.
-pub fn biller_movement(kind: PaymentKind, amount: i64) -> NewMovement {
-    NewMovement {
-        kind,
-        amount,
-        bank_link_id: None,
-        payee_identity_id: None,
-        payee_bank_bin: None,
-        payee_account: None,
-        note: None,
-    }
-}
-
 /// `POST /v1/payments` `{"type": "bill", "bill_id"}`: pays one of the caller's
 /// inquired bills, for the amount the biller stated. The same rules as every payment
-/// apply (level 2, step-up, balance), but not the monthly cap.
+/// apply (level 2, step-up, balance), and the essential payments' monthly cap.
 pub async fn create_bill_payment(
     req: &HttpRequest,
     state: &web::Data<AppState>,
@@ -236,43 +220,7 @@ pub async fn create_bill_payment(
 ) -> Result<HttpResponse, ApiError> {
     let bill_id = input::string(map, "bill_id", 64)?;
     check_id(&bill_id, "bill_", "bill")?;
-    citizen_once(req, state, value, |st, me, key| async move {
-        require_level_2(&me)?;
-        let (owner, record_key) = (me.id.clone(), key.clone());
-        let bill = db::run(&st, move |conn| {
-            let bill =
-                inquiries::find_own(conn, &owner, &bill_id)?.ok_or(ApiError::NotFound("bill"))?;
-            if bill.was_paid() {
-                return Err(ApiError::BillAlreadyPaid { payment_id: None });
-            }
-            let claim = bill_claim_key(&bill.biller_code, &bill.bill_ref);
-            if let Some(holder) = records::claimant(conn, &claim)? {
-                let mine = holder.identity_id == owner;
-                if !(mine && holder.idempotency_key == record_key) {
-                    // Another citizen's payment id is none of this one's business.
-                    return Err(ApiError::BillAlreadyPaid {
-                        payment_id: holder.payment_id.filter(|_| mine),
-                    });
-                }
-            }
-            records::record(
-                conn,
-                &RecordRow::for_bill(
-                    &owner,
-                    &record_key,
-                    &bill.id,
-                    &bill.biller_code,
-                    &bill.bill_ref,
-                ),
-            )?;
-            Ok(bill)
-        })
-        .await?;
-        let movement = biller_movement(PaymentKind::Bill, bill.amount_due);
-        let created = create_and_run(&st, &me.id, &key, movement).await?;
-        receipts::finish(created)
-    })
-    .await
+    start_payment(req, state, value, NewPayment::Bill { bill_id }).await
 }
 
 #[cfg(test)]

@@ -1,56 +1,68 @@
-//! What every citizen endpoint needs: the caller's identity and the level check.
+//! What every citizen endpoint needs: the caller from their session, and the frame of
+//! a request that moves money (key, credentials, then one command of the group
+//! commit).
 
-use std::future::Future;
-
-use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse};
 use serde_json::Value;
-
-use crate::auth::Principal;
-use crate::idempotency;
 
 use crate::auth::require_citizen;
 use crate::citizens::identity::{self, IdentityRow};
+use crate::citizens::sessions::SessionClaims;
+use crate::commit::{Caller, Command, KeyClaim, NewPayment};
 use crate::db;
 use crate::error::ApiError;
+use crate::idempotency;
+use crate::payments::drive;
 use crate::state::AppState;
 
-/// The calling citizen's identity (a token for a vanished identity is a 401).
+/// The caller as a payment needs them, from the session alone.
+pub fn caller_of(session: &SessionClaims) -> Result<Caller, ApiError> {
+    Ok(Caller {
+        identity_id: session.identity_id.clone(),
+        vneid_level: session.vneid_level,
+        wallet: session.wallet_id()?,
+    })
+}
+
+/// The calling citizen's identity row (a token for a vanished identity is a 401).
 pub async fn caller(req: &HttpRequest, state: &AppState) -> Result<IdentityRow, ApiError> {
-    let identity_id = require_citizen(req, state).await?;
-    db::run(state, move |conn| identity::find(conn, &identity_id))
-        .await?
-        .ok_or(ApiError::Unauthenticated)
+    let session = require_citizen(req, state).await?;
+    db::run(state, move |conn| {
+        identity::find(conn, &session.identity_id)
+    })
+    .await?
+    .ok_or(ApiError::Unauthenticated)
 }
 
-/// Moving money needs a level 2 VNeID account; level 1 may read and inquire.
-pub fn require_level_2(me: &IdentityRow) -> Result<(), ApiError> {
-    if me.vneid_level >= 2 {
-        Ok(())
-    } else {
-        Err(ApiError::VneidLevelInsufficient)
-    }
-}
-
-/// The frame of every citizen request that moves money: the `Idempotency-Key` (an
-/// input error when missing or malformed), then the caller's credentials, then `work`
-/// at most once per key, given the state, the caller and the key.
-pub async fn citizen_once<F, Fut>(
+/// The `Idempotency-Key` (an input error when missing or malformed), then the
+/// caller's credentials: the key claim and the caller for a citizen's command.
+pub async fn citizen_key(
     req: &HttpRequest,
-    state: &web::Data<AppState>,
+    state: &AppState,
     body: &Value,
-    work: F,
-) -> Result<HttpResponse, ApiError>
-where
-    F: FnOnce(web::Data<AppState>, IdentityRow, String) -> Fut,
-    Fut: Future<Output = Result<(StatusCode, Value), ApiError>>,
-{
-    let key = idempotency::key_from(req)?;
-    let me = caller(req, state).await?;
-    let scope = Principal::Citizen {
-        identity_id: me.id.clone(),
-    }
-    .scope();
-    let (st, work_key) = (state.clone(), key.clone());
-    idempotency::run_once(state, &scope, &key, body, move || work(st, me, work_key)).await
+) -> Result<(KeyClaim, Caller), ApiError> {
+    idempotency::key_from(req)?;
+    let session = require_citizen(req, state).await?;
+    let key = idempotency::claim(req, format!("citizen:{}", session.identity_id), body)?;
+    Ok((key, caller_of(&session)?))
+}
+
+/// A citizen's new payment: once per key, answered when it is final or waits on
+/// someone else.
+pub async fn start_payment(
+    req: &HttpRequest,
+    state: &AppState,
+    body: &Value,
+    payment: NewPayment,
+) -> Result<HttpResponse, ApiError> {
+    let (key, caller) = citizen_key(req, state, body).await?;
+    let reply = state
+        .committer
+        .submit(Command::Pay {
+            key,
+            caller,
+            payment,
+        })
+        .await?;
+    drive::respond(state, reply).await
 }

@@ -10,14 +10,11 @@ use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
 use crate::bills::quotes::{self, parse_scheme, QuoteRequest, QuoteRow, QuoteView};
-use crate::bills::receipts::{self, quote_already_paid};
-use crate::bills::records::{self, quote_claim_key, RecordRow};
+use crate::commit::NewPayment;
 use crate::db;
 use crate::error::{ApiError, ErrorBody};
-use crate::payments::create::create_and_run;
-use crate::payments::model::PaymentKind;
-use crate::routes::bills::{biller_movement, check_id};
-use crate::routes::citizen::{caller, citizen_once, require_level_2};
+use crate::routes::bills::check_id;
+use crate::routes::citizen::{caller, start_payment};
 use crate::routes::input;
 use crate::rules::parse_amount;
 use crate::state::AppState;
@@ -161,34 +158,5 @@ pub async fn create_insurance_payment(
 ) -> Result<HttpResponse, ApiError> {
     let quote_id = input::string(map, "quote_id", 64)?;
     check_id(&quote_id, "quo_", "quote")?;
-    citizen_once(req, state, value, |st, me, key| async move {
-        require_level_2(&me)?;
-        let (owner, record_key) = (me.id.clone(), key.clone());
-        let quote = db::run(&st, move |conn| {
-            let quote =
-                quotes::find_own(conn, &owner, &quote_id)?.ok_or(ApiError::NotFound("quote"))?;
-            if let Some(holder) = records::claimant(conn, &quote_claim_key(&quote.id))? {
-                if holder.idempotency_key != record_key {
-                    return Err(quote_already_paid());
-                }
-            } else if quote.is_expired(Utc::now()) {
-                // A retry of the request that is paying it is not refused for the time
-                // it took.
-                return Err(ApiError::Conflict {
-                    code: "quote_expired",
-                    message: "this quote has expired; ask for a new one",
-                });
-            }
-            records::record(
-                conn,
-                &RecordRow::for_quote(&owner, &record_key, &quote.id, &quote.biller_code),
-            )?;
-            Ok(quote)
-        })
-        .await?;
-        let movement = biller_movement(PaymentKind::Insurance, quote.amount);
-        let created = create_and_run(&st, &me.id, &key, movement).await?;
-        receipts::finish(created)
-    })
-    .await
+    start_payment(req, state, value, NewPayment::Insurance { quote_id }).await
 }

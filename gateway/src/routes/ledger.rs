@@ -68,12 +68,7 @@ fn account_view(a: &ledger::Account) -> AccountView {
 async fn may_see_account(req: &HttpRequest, state: &AppState, id: u128) -> Result<(), ApiError> {
     let own = match authenticate(req, state).await? {
         Principal::Operator => return Ok(()),
-        Principal::Citizen { identity_id } => crate::db::run(state, move |conn| {
-            crate::citizens::identity::find(conn, &identity_id)
-        })
-        .await?
-        .map(|me| me.wallet_ledger_id())
-        .transpose()?,
+        Principal::Citizen(session) => Some(session.wallet_id()?),
         Principal::Merchant { merchant_id } => crate::db::run(state, move |conn| {
             crate::merchants::store::find(conn, &merchant_id)
         })

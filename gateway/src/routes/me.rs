@@ -9,13 +9,12 @@ use utoipa::ToSchema;
 
 use crate::citizens::bank_links::{self, BankLinkRow, BankLinkView};
 use crate::citizens::identity::IdentityView;
+use crate::commit::NewPayment;
 use crate::db;
 use crate::error::{ApiError, ErrorBody};
-use crate::payments::create::{create_and_run, record, record_with, respond, NewMovement};
-use crate::payments::model::{PaymentKind, PaymentView};
+use crate::payments::model::PaymentView;
 use crate::payments::store;
-use crate::payments::{flows, provider_topups};
-use crate::routes::citizen::{caller, citizen_once, require_level_2};
+use crate::routes::citizen::{caller, start_payment};
 use crate::routes::input;
 use crate::routes::pagination::{Page, PageQuery};
 use crate::state::AppState;
@@ -39,9 +38,14 @@ pub struct TodayUsage {
 
 #[derive(Serialize, ToSchema)]
 pub struct MonthUsage {
-    /// Wallet outflows this calendar month (Vietnam time) that count toward the cap.
+    /// Wallet outflows this calendar month (Vietnam time) that count toward the
+    /// general cap.
     pub capped_outflows: i64,
     pub cap: i64,
+    /// Essential payments this month (bills, insurance, essential merchants), with
+    /// their own cap (Circular 41/2025/TT-NHNN).
+    pub essential_outflows: i64,
+    pub essential_cap: i64,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -83,11 +87,10 @@ pub async fn get_me(
         })
         .unwrap_or((0, 0));
     let identity_id = me.id.clone();
-    let usage = db::run(&state, move |conn| {
-        store::usage(conn, &identity_id, Utc::now())
-    })
-    .await?;
+    let today = crate::rules::vietnam_date(Utc::now());
+    let usage = db::run(&state, move |conn| store::usage(conn, &identity_id, today)).await?;
     let rules = state.config.rules;
+    let caps = rules.caps_on(today);
     Ok(HttpResponse::Ok().json(MeView {
         identity: me.view(),
         wallet: WalletView {
@@ -101,8 +104,10 @@ pub async fn get_me(
                 step_up_threshold: rules.step_up_daily,
             },
             month: MonthUsage {
-                capped_outflows: usage.month_capped,
-                cap: rules.monthly_cap,
+                capped_outflows: usage.month_general,
+                cap: caps.general,
+                essential_outflows: usage.month_essential,
+                essential_cap: caps.essential,
             },
         },
     }))
@@ -227,40 +232,14 @@ pub async fn create_topup(
             ))
         }
     };
-    citizen_once(&req, &state, &value, |st, me, key| async move {
-        require_level_2(&me)?;
-        let movement = NewMovement {
-            kind: PaymentKind::Topup,
+    let payment = match source {
+        TopupSource::Bank(bank_link_id) => NewPayment::BankTopup {
+            bank_link_id,
             amount,
-            bank_link_id: None,
-            payee_identity_id: None,
-            payee_bank_bin: None,
-            payee_account: None,
-            note: None,
-        };
-        let row = match source {
-            TopupSource::Bank(link_id) => {
-                let (owner, link) = (me.id.clone(), link_id.clone());
-                db::run(&st, move |conn| bank_links::find_own(conn, &owner, &link))
-                    .await?
-                    .ok_or(ApiError::NotFound("bank link"))?;
-                let movement = NewMovement {
-                    bank_link_id: Some(link_id),
-                    ..movement
-                };
-                record(&st, &me.id, &key, movement).await?
-            }
-            TopupSource::Provider(provider) => {
-                record_with(&st, &me.id, &key, movement, move |conn, row| {
-                    provider_topups::choose(conn, row, provider)
-                })
-                .await?
-            }
-        };
-        let row = flows::advance(&st, row).await?;
-        respond(&st, row, actix_web::http::StatusCode::CREATED).await
-    })
-    .await
+        },
+        TopupSource::Provider(provider) => NewPayment::ProviderTopup { provider, amount },
+    };
+    start_payment(&req, &state, &value, payment).await
 }
 
 /// Where a top-up's money comes from.
@@ -297,24 +276,11 @@ pub async fn create_withdrawal(
     let (value, map) = input::object(&body)?;
     let amount = input::amount(&map)?;
     let bank_link_id = input::string(&map, "bank_link_id", 24)?;
-    citizen_once(&req, &state, &value, |st, me, key| async move {
-        require_level_2(&me)?;
-        let (owner, link) = (me.id.clone(), bank_link_id.clone());
-        db::run(&st, move |conn| bank_links::find_own(conn, &owner, &link))
-            .await?
-            .ok_or(ApiError::NotFound("bank link"))?;
-        let movement = NewMovement {
-            kind: PaymentKind::Withdrawal,
-            amount,
-            bank_link_id: Some(bank_link_id),
-            payee_identity_id: None,
-            payee_bank_bin: None,
-            payee_account: None,
-            note: None,
-        };
-        create_and_run(&st, &me.id, &key, movement).await
-    })
-    .await
+    let payment = NewPayment::Withdrawal {
+        bank_link_id,
+        amount,
+    };
+    start_payment(&req, &state, &value, payment).await
 }
 
 /// The citizen's payments, newest first.

@@ -4,9 +4,10 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Map, Value};
 
+use crate::commit::NewPayment;
 use crate::error::ApiError;
 use crate::merchants::pay;
-use crate::routes::citizen::{citizen_once, require_level_2};
+use crate::routes::citizen::start_payment;
 use crate::routes::input;
 use crate::state::AppState;
 
@@ -47,9 +48,9 @@ pub async fn create_merchant_payment(
             ))
         }
     };
-    citizen_once(req, state, value, |st, me, work_key| async move {
-        require_level_2(&me)?;
-        pay::pay(&st, &me.id, &work_key, request_id, qr_amount).await
-    })
-    .await
+    let payment = NewPayment::Merchant {
+        request_id,
+        qr_amount,
+    };
+    start_payment(req, state, value, payment).await
 }

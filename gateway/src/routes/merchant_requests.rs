@@ -1,19 +1,19 @@
 //! The merchant API: payment requests, their capture or void, and refunds. Every POST
 //! is signed (see `routes::merchants::require_merchant`) and idempotent per merchant.
 
-use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
 use crate::auth::Principal;
+use crate::commit::{Command, KeyClaim, NewRequest};
 use crate::db;
 use crate::error::{ApiError, ErrorBody};
 use crate::idempotency;
-use crate::merchants::refunds::{self, RefundView};
-use crate::merchants::requests::{self, RequestRow, RequestStatus, RequestView};
-use crate::merchants::settle;
+use crate::merchants::refunds::RefundView;
+use crate::merchants::requests::{self, RequestView};
+use crate::payments::drive;
 use crate::routes::input;
 use crate::routes::merchants::require_merchant;
 use crate::state::AppState;
@@ -91,16 +91,6 @@ fn check_request_id(id: &str) -> Result<(), ApiError> {
     }
 }
 
-fn json_of<T: serde::Serialize>(
-    status: StatusCode,
-    v: &T,
-) -> Result<(StatusCode, Value), ApiError> {
-    Ok((
-        status,
-        serde_json::to_value(v).map_err(|e| ApiError::Internal(e.to_string()))?,
-    ))
-}
-
 /// Creates a payment request with its dynamic VietQR.
 #[utoipa::path(post, path = "/v1/merchant/payment-requests", tag = "merchants",
     request_body = PaymentRequestBody,
@@ -135,40 +125,32 @@ pub async fn create_request(
         &map,
         state.config.merchant_request_min_expiry_seconds.max(1),
     )?;
-    let key = idempotency::key_from(&req)?;
+    idempotency::key_from(&req)?;
     let merchant = require_merchant(&req, &state, Some(&body)).await?;
+    let key = merchant_key(&req, &merchant.id, &value)?;
+    let reply = state
+        .committer
+        .submit(Command::CreateRequest {
+            key,
+            merchant_id: merchant.id,
+            request: NewRequest {
+                amount,
+                order_ref,
+                description,
+                manual_capture: capture == "manual",
+                expires_in_seconds: i64::try_from(expires_in).unwrap_or(900),
+            },
+        })
+        .await?;
+    drive::respond(&state, reply).await
+}
+
+fn merchant_key(req: &HttpRequest, merchant_id: &str, body: &Value) -> Result<KeyClaim, ApiError> {
     let scope = Principal::Merchant {
-        merchant_id: merchant.id.clone(),
+        merchant_id: merchant_id.to_string(),
     }
     .scope();
-    let st = state.clone();
-    idempotency::run_once(&state, &scope, &key, &value, || async move {
-        let id = db::new_id("req_");
-        let purpose = description.clone().unwrap_or_else(|| order_ref.clone());
-        let qr = requests::build_qr(&st.config, &id, amount, &purpose)?;
-        let now = Utc::now();
-        let row = RequestRow {
-            id,
-            merchant_id: merchant.id.clone(),
-            amount,
-            order_ref,
-            description,
-            capture,
-            status: RequestStatus::Open.as_str().to_string(),
-            qr,
-            expires_at: now + chrono::Duration::seconds(i64::try_from(expires_in).unwrap_or(900)),
-            claimed_payment_id: None,
-            payment_id: None,
-            captured_amount: 0,
-            refunded_amount: 0,
-            created_at: now,
-            updated_at: now,
-        };
-        let stored = row.clone();
-        db::run(&st, move |conn| requests::insert(conn, &stored)).await?;
-        json_of(StatusCode::CREATED, &row.view()?)
-    })
-    .await
+    idempotency::claim(req, scope, body)
 }
 
 /// One of the merchant's payment requests (another merchant's is not found).
@@ -189,39 +171,56 @@ pub async fn get_request(
         requests::find_own(conn, &merchant.id, &id)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(row.view()?))
+    Ok(HttpResponse::Ok().json(row.view_at(Utc::now())?))
 }
 
 /// Reads an action's amount field from its body.
 type AmountParser = fn(&Map<String, Value>) -> Result<Option<i64>, ApiError>;
 
+/// What a merchant asks of a request.
+enum Action {
+    Capture,
+    Void,
+    Refund,
+}
+
 /// The shared shape of the three actions: input, credentials, then once per key.
-async fn action<F, Fut>(
+async fn action(
     req: HttpRequest,
     state: web::Data<AppState>,
     id: String,
     body: web::Bytes,
     parse: AmountParser,
-    work: F,
-) -> Result<HttpResponse, ApiError>
-where
-    F: FnOnce(web::Data<AppState>, String, String, Option<i64>) -> Fut,
-    Fut: std::future::Future<Output = Result<(StatusCode, Value), ApiError>>,
-{
+    action: Action,
+) -> Result<HttpResponse, ApiError> {
     check_request_id(&id)?;
     let (value, map) = object_or_empty(&body)?;
     let amount = parse(&map)?;
-    let key = idempotency::key_from(&req)?;
+    idempotency::key_from(&req)?;
     let merchant = require_merchant(&req, &state, Some(&body)).await?;
-    let scope = Principal::Merchant {
-        merchant_id: merchant.id.clone(),
-    }
-    .scope();
-    let st = state.clone();
-    idempotency::run_once(&state, &scope, &key, &value, || {
-        work(st, merchant.id, id, amount)
-    })
-    .await
+    let key = merchant_key(&req, &merchant.id, &value)?;
+    let (merchant_id, request_id) = (merchant.id, id);
+    let command = match action {
+        Action::Capture => Command::Capture {
+            key,
+            merchant_id,
+            request_id,
+            amount,
+        },
+        Action::Void => Command::Void {
+            key,
+            merchant_id,
+            request_id,
+        },
+        Action::Refund => Command::Refund {
+            key,
+            merchant_id,
+            request_id,
+            amount: amount.ok_or(ApiError::InvalidAmount)?,
+        },
+    };
+    let reply = state.committer.submit(command).await?;
+    drive::respond(&state, reply).await
 }
 
 fn optional_amount(map: &Map<String, Value>) -> Result<Option<i64>, ApiError> {
@@ -263,12 +262,7 @@ pub async fn capture_request(
         path.into_inner(),
         body,
         optional_amount,
-        |st, m, id, amount| async move {
-            json_of(
-                StatusCode::OK,
-                &settle::capture(&st, &m, &id, amount).await?,
-            )
-        },
+        Action::Capture,
     )
     .await
 }
@@ -290,15 +284,7 @@ pub async fn void_request(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    action(
-        req,
-        state,
-        path.into_inner(),
-        body,
-        no_amount,
-        |st, m, id, _| async move { json_of(StatusCode::OK, &settle::void(&st, &m, &id).await?) },
-    )
-    .await
+    action(req, state, path.into_inner(), body, no_amount, Action::Void).await
 }
 
 /// Refunds part or all of what was captured, back to the citizen's wallet.
@@ -325,13 +311,7 @@ pub async fn create_refund(
         path.into_inner(),
         body,
         required_amount,
-        |st, m, id, amount| async move {
-            let amount = amount.ok_or(ApiError::InvalidAmount)?;
-            json_of(
-                StatusCode::CREATED,
-                &refunds::create(&st, &m, &id, amount).await?,
-            )
-        },
+        Action::Refund,
     )
     .await
 }

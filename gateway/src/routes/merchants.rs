@@ -14,7 +14,7 @@ use crate::auth::{self, Principal};
 use crate::db;
 use crate::error::{ApiError, ErrorBody};
 use crate::merchants::signature::{self, SignedRequest, WINDOW_SECONDS};
-use crate::merchants::store::{self, MerchantRow, MerchantView, NewMerchant};
+use crate::merchants::store::{self, MerchantCategory, MerchantRow, MerchantView, NewMerchant};
 use crate::routes::input;
 use crate::state::AppState;
 
@@ -32,6 +32,10 @@ pub struct MerchantRequest {
     /// Where webhooks go (http or https; not a private or loopback address unless
     /// `WEBHOOK_ALLOW_PRIVATE=true`).
     pub webhook_url: Option<String>,
+    /// `general` (default), or an essential kind whose payments count toward the
+    /// essential payments' cap: `public_service`, `utility`, `telecom`,
+    /// `vehicle_fees`, `education`, `healthcare`, `insurance`, `loan_repayment`.
+    pub category: Option<String>,
 }
 
 /// A new merchant with its credentials, each shown this once.
@@ -105,12 +109,23 @@ fn parse_new_merchant(body: &[u8], allow_private: bool) -> Result<NewMerchant, A
     if let Some(url) = &webhook_url {
         check_webhook_url(url, allow_private).map_err(ApiError::InvalidWebhookUrl)?;
     }
+    let category = match input::optional_string(&map, "category", 32)? {
+        None => MerchantCategory::General,
+        Some(c) => MerchantCategory::parse(&c).ok_or_else(|| {
+            ApiError::invalid(
+                "category must be general, public_service, utility, telecom, vehicle_fees, \
+                 education, healthcare, insurance or loan_repayment",
+                json!({ "param": "category" }),
+            )
+        })?,
+    };
     Ok(NewMerchant {
         name,
         tax_code,
         bank_bin,
         account_number,
         webhook_url,
+        category,
     })
 }
 
@@ -160,6 +175,7 @@ pub async fn require_merchant(
         Principal::Merchant { merchant_id } => merchant_id,
         Principal::Operator | Principal::Citizen { .. } => return Err(ApiError::Forbidden),
     };
+    throttle(state, &merchant_id).await?;
     let merchant = db::run(state, move |conn| store::find(conn, &merchant_id))
         .await?
         .ok_or(ApiError::Unauthenticated)?;
@@ -183,20 +199,36 @@ pub async fn require_merchant(
         tracing::info!(merchant = %merchant.id, %reason, "merchant request signature refused");
         return Err(ApiError::InvalidSignature);
     }
-    // Kept for the whole window either side of now, so a replay inside it is caught.
-    let mut redis = state.redis.clone();
-    let fresh: Option<String> = redis::cmd("SET")
-        .arg(format!("merchant-nonce:{}:{}", merchant.id, signed.nonce))
-        .arg(1)
-        .arg("NX")
-        .arg("EX")
-        .arg(2 * WINDOW_SECONDS + 1)
-        .query_async(&mut redis)
-        .await?;
-    if fresh.is_none() {
+    // Spent for the whole window either side of now, so a replay inside it is caught,
+    // and in PostgreSQL, so a Redis restart does not forget it.
+    let marker = format!("merchant-nonce:{}:{}", merchant.id, signed.nonce);
+    let until = Utc::now() + chrono::Duration::seconds(2 * WINDOW_SECONDS + 1);
+    let fresh = db::run(state, move |conn| {
+        crate::markers::spend(conn, &marker, until)
+    })
+    .await?;
+    if !fresh {
         return Err(ApiError::InvalidSignature);
     }
     Ok(merchant)
+}
+
+/// Counts a request against the merchant's rate limit: 429 beyond it.
+async fn throttle(state: &AppState, merchant_id: &str) -> Result<(), ApiError> {
+    let key = format!("rate:{{{merchant_id}}}:{}", Utc::now().timestamp());
+    let mut redis = state.redis.clone();
+    let (count,): (i64,) = redis::pipe()
+        .incr(&key, 1)
+        .pexpire(&key, 2_000)
+        .ignore()
+        .query_async(&mut redis)
+        .await?;
+    if count > i64::try_from(state.config.rate_limit_merchant).unwrap_or(i64::MAX) {
+        return Err(ApiError::RateLimited {
+            retry_after_seconds: 1,
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]

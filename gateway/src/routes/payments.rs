@@ -2,19 +2,19 @@
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use adapters::identity::Cccd;
-use adapters::vneid::AuthMethod;
 use chrono::Utc;
 use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
-use crate::citizens::identity::{self, IdentityRow};
+use crate::auth::require_citizen;
 use crate::citizens::sessions;
+use crate::commit::{Command, NewPayment, PayeeRef, StepUp};
 use crate::db;
 use crate::error::{ApiError, ErrorBody};
-use crate::payments::create::{confirm_and_run, create_and_run, NewMovement};
+use crate::payments::drive;
 use crate::payments::model::{PaymentKind, PaymentView};
 use crate::payments::store;
-use crate::routes::citizen::{caller, citizen_once, require_level_2};
+use crate::routes::citizen::{citizen_key, start_payment};
 use crate::routes::input;
 use crate::state::AppState;
 
@@ -95,20 +95,6 @@ fn parse_payee(map: &Map<String, Value>) -> Result<Payee, ApiError> {
     }
 }
 
-async fn find_payee(state: &AppState, payee: &Payee) -> Result<Option<IdentityRow>, ApiError> {
-    match payee {
-        Payee::Cccd(cccd) => {
-            let number = cccd.expose().to_string();
-            db::run(state, move |conn| identity::find_by_cccd(conn, &number)).await
-        }
-        Payee::Phone(phone) => {
-            let phone = phone.clone();
-            db::run(state, move |conn| identity::find_by_phone(conn, &phone)).await
-        }
-        Payee::Bank { .. } => Ok(None),
-    }
-}
-
 /// Creates a payment. Transfers go to another citizen (by CCCD or phone, one ledger
 /// transfer) or to any bank account (a hold, the bank credit, then post or void).
 /// Bills and insurance hold the amount toward the biller, ask the biller to confirm,
@@ -125,7 +111,9 @@ async fn find_payee(state: &AppState, payee: &Payee) -> Result<Option<IdentityRo
         (status = 403, description = "`vneid_level_insufficient`", body = ErrorBody),
         (status = 404, description = "`payee_not_found`, `bill_not_found`, `quote_not_found` (also another citizen's bill or quote), `payment_request_not_found`", body = ErrorBody),
         (status = 409, description = "`idempotency_key_in_progress`, `bill_already_paid` (at the biller or through us; `details.payment_id` names the caller's own failed payment if one was made), `quote_expired`, `quote_already_paid`, `payment_request_expired`, `payment_request_not_open`", body = ErrorBody),
-        (status = 422, description = "`insufficient_funds`, `monthly_limit_exceeded`, `payee_is_payer`, `idempotency_key_reused`", body = ErrorBody)),
+        (status = 422, description = "`insufficient_funds`, `monthly_limit_exceeded` (`details.cap` = `general` or `essential`), `payee_is_payer`, `payee_phone_ambiguous` (several citizens share the phone: pay by CCCD), `idempotency_key_reused`", body = ErrorBody),
+        (status = 429, description = "`rate_limited`, with `Retry-After`", body = ErrorBody),
+        (status = 503, description = "`service_unavailable`: a dependency is down; retry with the same key", body = ErrorBody)),
     security(("citizen" = [])))]
 #[post("/v1/payments")]
 pub async fn create_payment(
@@ -158,32 +146,25 @@ pub async fn create_payment(
     let amount = input::amount(&map)?;
     let payee = parse_payee(&map)?;
     let note = input::optional_string(&map, "note", 140)?;
-    citizen_once(&req, &state, &value, |st, me, key| async move {
-        require_level_2(&me)?;
-        let payee_identity = find_payee(&st, &payee).await?;
-        let (payee_identity_id, payee_bank_bin, payee_account) = match (&payee, payee_identity) {
-            (Payee::Bank { bin, account }, _) => (None, Some(bin.clone()), Some(account.clone())),
-            (_, Some(found)) if found.id == me.id => {
-                return Err(ApiError::BusinessRule {
-                    code: "payee_is_payer",
-                    message: "a citizen cannot transfer to their own wallet",
-                })
-            }
-            (_, Some(found)) => (Some(found.id), None, None),
-            (_, None) => return Err(ApiError::PayeeNotFound),
-        };
-        let movement = NewMovement {
-            kind: PaymentKind::Transfer,
+    let payment = match payee {
+        Payee::Cccd(cccd) => NewPayment::ToCitizen {
+            payee: PayeeRef::Cccd(cccd.expose().to_string()),
             amount,
-            bank_link_id: None,
-            payee_identity_id,
-            payee_bank_bin,
-            payee_account,
             note,
-        };
-        create_and_run(&st, &me.id, &key, movement).await
-    })
-    .await
+        },
+        Payee::Phone(phone) => NewPayment::ToCitizen {
+            payee: PayeeRef::Phone(phone),
+            amount,
+            note,
+        },
+        Payee::Bank { bin, account } => NewPayment::ToBankAccount {
+            bank_bin: bin,
+            account_number: account,
+            amount,
+            note,
+        },
+    };
+    start_payment(&req, &state, &value, payment).await
 }
 
 fn check_payment_id(id: &str) -> Result<(), ApiError> {
@@ -233,29 +214,30 @@ pub async fn confirm_payment(
     check_payment_id(&payment_id)?;
     let (value, map) = input::object(&body)?;
     let assertion = input::string(&map, "assertion", 8192)?;
-    citizen_once(&req, &state, &value, |st, me, _key| async move {
-        let verified = sessions::accept_assertion(&st, &assertion, Utc::now()).await?;
-        let (owner, id) = (me.id.clone(), payment_id.clone());
-        let payment = db::run(&st, move |conn| store::find_own(conn, &owner, &id))
-            .await?
-            .ok_or(ApiError::NotFound("payment"))?;
-        if verified.auth() != AuthMethod::Biometric {
-            return Err(ApiError::StepUpFailed("auth_not_biometric"));
-        }
-        if verified.cccd.expose() != me.cccd {
-            return Err(ApiError::StepUpFailed("another_citizen"));
-        }
-        if verified.nonce() != Some(payment.id.as_str()) {
-            return Err(ApiError::StepUpFailed("nonce_mismatch"));
-        }
-        if verified.iat() < payment.created_at.timestamp() {
-            return Err(ApiError::StepUpFailed("issued_before_payment"));
-        }
-        // Bill and insurance payments answer with their receipt (or the 409 of a bill
-        // paid meanwhile); other payments as they are.
-        crate::bills::receipts::finish(confirm_and_run(&st, payment).await?)
-    })
-    .await
+    let (key, caller) = citizen_key(&req, &state, &value).await?;
+    // A retry of this very request replays (or resumes) what the first attempt did;
+    // its assertion was spent by that attempt and is not checked again.
+    let step_up = if crate::idempotency::is_known(&state, &key).await? {
+        None
+    } else {
+        let verified = sessions::accept_assertion(&state, &assertion, Utc::now()).await?;
+        Some(StepUp {
+            cccd: verified.cccd.expose().to_string(),
+            auth: verified.auth(),
+            nonce: verified.nonce().map(str::to_string),
+            issued_at: verified.iat(),
+        })
+    };
+    let reply = state
+        .committer
+        .submit(Command::Confirm {
+            key,
+            caller,
+            payment_id,
+            step_up,
+        })
+        .await?;
+    drive::respond(&state, reply).await
 }
 
 /// One of the citizen's payments (anyone else's is not found).
@@ -271,10 +253,10 @@ pub async fn get_payment(
 ) -> Result<HttpResponse, ApiError> {
     let payment_id = path.into_inner();
     check_payment_id(&payment_id)?;
-    let me = caller(&req, &state).await?;
+    let me = require_citizen(&req, &state).await?;
     let view = db::run(&state, move |conn| {
-        let payment =
-            store::find_own(conn, &me.id, &payment_id)?.ok_or(ApiError::NotFound("payment"))?;
+        let payment = store::find_own(conn, &me.identity_id, &payment_id)?
+            .ok_or(ApiError::NotFound("payment"))?;
         store::view(conn, &payment)
     })
     .await?;

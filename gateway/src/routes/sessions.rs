@@ -75,7 +75,12 @@ pub async fn create_session(
             "wallet not created: {result:?}"
         )));
     }
-    let (access_token, expires_at) = sessions::issue(&state, &row.id, now).await?;
+    let claims = sessions::SessionClaims {
+        identity_id: row.id.clone(),
+        vneid_level: row.vneid_level,
+        wallet: wallet_id.to_string(),
+    };
+    let (access_token, expires_at) = sessions::issue(&state, claims, now).await?;
     Ok(HttpResponse::Created().json(SessionView {
         access_token,
         expires_at,

@@ -108,7 +108,8 @@ impl PgLedger {
         check_batch_size(batch.len())?;
         let mut conn = self.conn()?;
         conn.transaction(|conn| {
-            let mut open = TransferBatch::begin(conn, batch)?;
+            let lock = TransferBatch::lock(conn)?;
+            let mut open = TransferBatch::begin(conn, lock, batch)?;
             let results = open.apply(batch)?;
             open.write(conn)?;
             Ok(results)
@@ -119,18 +120,24 @@ impl PgLedger {
     pub fn expire_pending_transfers(&self) -> Result<usize, LedgerError> {
         let mut conn = self.conn()?;
         conn.transaction(|conn| {
-            let open = TransferBatch::begin(conn, &[])?;
+            let lock = TransferBatch::lock(conn)?;
+            let open = TransferBatch::begin(conn, lock, &[])?;
             Ok(open.write(conn)?.resolved_holds.len())
         })
     }
 }
 
+/// The chain head, locked for the rest of the caller's transaction.
+pub struct ChainLock {
+    head: Head,
+}
+
 /// Transfers applied inside the caller's own database transaction, so that what the
 /// ledger records and what the caller records about it commit together or not at all.
 ///
-/// [`TransferBatch::begin`] locks the chain head (ordering this batch after every
-/// other), then loads and locks everything the transfers the caller may submit could
-/// read: their ids, the holds they name, their accounts (in id order, so batches never
+/// [`TransferBatch::lock`] locks the chain head (ordering this batch after every
+/// other); [`TransferBatch::begin`] then loads and locks everything the transfers the
+/// caller may submit could read: their ids, the holds they name, their accounts (in id order, so batches never
 /// deadlock). The caller then applies chains one at a time, deciding each from what
 /// the earlier ones did, and [`TransferBatch::write`] writes the effects before the
 /// caller commits. Applying a transfer that `begin` was not told about is refused:
@@ -144,9 +151,10 @@ pub struct TransferBatch {
 }
 
 impl TransferBatch {
-    /// Locks the head and loads what `candidates` may touch. Call inside a transaction.
-    pub fn begin(conn: &mut PgConnection, candidates: &[Transfer]) -> Result<Self, LedgerError> {
-        check_batch_size(candidates.len())?;
+    /// Locks the chain head: from here until the caller's transaction ends, no other
+    /// batch writes the ledger. Take it first, before any other row lock, so every
+    /// writer locks in the same order. Call inside a transaction.
+    pub fn lock(conn: &mut PgConnection) -> Result<ChainLock, LedgerError> {
         // Every statement of a batch is a lookup or update by key. Without this the
         // planner may pick a sequential scan for a large `= ANY` list (or before the
         // tables have statistics) and a batch's cost grows with the journal's size. The
@@ -156,7 +164,19 @@ impl TransferBatch {
             "SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; \
              SET LOCAL enable_mergejoin = off; SET LOCAL jit = off",
         )?;
-        let head = lock_head(conn)?;
+        Ok(ChainLock {
+            head: lock_head(conn)?,
+        })
+    }
+
+    /// Loads what `candidates` may touch, under the chain lock.
+    pub fn begin(
+        conn: &mut PgConnection,
+        lock: ChainLock,
+        candidates: &[Transfer],
+    ) -> Result<Self, LedgerError> {
+        check_batch_size(candidates.len())?;
+        let head = lock.head;
         let now = now_ns();
         let set = load_working_set(conn, candidates, now)?;
         let known_transfers = candidates

@@ -13,7 +13,7 @@ use diesel::pg::PgConnection;
 use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
-pub use batch::TransferBatch;
+pub use batch::{ChainLock, TransferBatch};
 pub use read::{BrokenLink, EntriesPage, Entry, EntrySide, LedgerTotals, VerifyReport};
 
 /// Every migration of the project, embedded so the binary carries its schema.
@@ -68,9 +68,12 @@ impl PgLedger {
     /// Connects a pool of `pool_size` connections to `database_url`.
     pub fn connect(database_url: &str, pool_size: u32) -> Result<Self, LedgerError> {
         let manager = ConnectionManager::<PgConnection>::new(database_url);
+        // No test query on every checkout: a round trip per statement. A connection
+        // that broke is found broken when returned and replaced then.
         let pool = Pool::builder()
             .max_size(pool_size)
             .connection_timeout(Duration::from_secs(5))
+            .test_on_check_out(false)
             .build(manager)?;
         Ok(Self { pool })
     }

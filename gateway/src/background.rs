@@ -1,0 +1,131 @@
+//! The work no request waits for, each task supervised (a panic is logged and the task
+//! started again) and safe to run on every instance at once: each takes its work
+//! through the group commit, which hands any one payment or request to one instance.
+//!
+//! - the heartbeat that tells the other instances this one is alive;
+//! - the resumer, which drives on payments a crash or a silent outside system left
+//!   pending, oldest first;
+//! - the closing of payment requests past their expiry;
+//! - the webhook outbox;
+//! - pruning: idempotency records (after 25 hours), spent markers and sessions once
+//!   expired, delivered webhooks after 30 days, bill inquiries nobody paid after 90.
+
+use std::future::Future;
+use std::time::Duration;
+
+use actix_web::web::Data;
+use chrono::Utc;
+use diesel::prelude::*;
+
+use crate::commit::{Command, Reply};
+use crate::db;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Runs `round` every `every`, for as long as the service runs; a round that panics
+/// is logged and the task goes on.
+fn supervise<F, Fut>(name: &'static str, every: Duration, state: Data<AppState>, round: F)
+where
+    F: Fn(Data<AppState>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), ApiError>> + Send + 'static,
+{
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match tokio::spawn(round(state.clone())).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::warn!(task = name, error = %e, "background round failed"),
+                Err(e) => tracing::error!(task = name, error = %e, "background round panicked"),
+            }
+        }
+    });
+}
+
+async fn heartbeat(state: Data<AppState>) -> Result<(), ApiError> {
+    let id = state.committer.instance.id;
+    db::run(&state, move |conn| crate::instance::beat(conn, id)).await
+}
+
+async fn resume(state: Data<AppState>) -> Result<(), ApiError> {
+    let before = Utc::now() - chrono::Duration::seconds(10);
+    let reply = state
+        .committer
+        .submit(Command::Resume { before, limit: 100 })
+        .await?;
+    if let Reply::Drives(drives) = reply {
+        crate::payments::drive::drive_all(&state, drives).await;
+    }
+    Ok(())
+}
+
+async fn expire_requests(state: Data<AppState>) -> Result<(), ApiError> {
+    // A capture the ledger accepted just in time is recorded with the request; the
+    // grace lets the hold's own timeout pass before the request is judged.
+    let before = Utc::now() - chrono::Duration::seconds(2);
+    state
+        .committer
+        .submit(Command::ExpireRequests { before, limit: 200 })
+        .await
+        .map(|_| ())
+}
+
+/// Deletes in slices, so pruning never holds many row locks at once.
+const PRUNE_SLICE: i64 = 5_000;
+
+async fn prune(state: Data<AppState>) -> Result<(), ApiError> {
+    db::run(&state, |conn| {
+        let now = Utc::now();
+        let keys = diesel::sql_query(
+            "DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM idempotency_keys \
+             WHERE created_at < $1 AND response_status IS NOT NULL LIMIT $2)",
+        )
+        .bind::<diesel::sql_types::Timestamptz, _>(now - chrono::Duration::hours(25))
+        .bind::<diesel::sql_types::BigInt, _>(PRUNE_SLICE)
+        .execute(conn)?;
+        let webhooks = diesel::sql_query(
+            "DELETE FROM merchant_webhook_events WHERE ctid IN (SELECT ctid FROM \
+             merchant_webhook_events WHERE delivered_at < $1 LIMIT $2)",
+        )
+        .bind::<diesel::sql_types::Timestamptz, _>(now - chrono::Duration::days(30))
+        .bind::<diesel::sql_types::BigInt, _>(PRUNE_SLICE)
+        .execute(conn)?;
+        let inquiries = diesel::sql_query(
+            "DELETE FROM bill_inquiries i WHERE i.ctid IN (SELECT b.ctid FROM bill_inquiries b \
+             WHERE b.created_at < $1 AND NOT EXISTS (SELECT 1 FROM biller_payments p \
+             WHERE p.bill_id = b.id) LIMIT $2)",
+        )
+        .bind::<diesel::sql_types::Timestamptz, _>(now - chrono::Duration::days(90))
+        .bind::<diesel::sql_types::BigInt, _>(PRUNE_SLICE)
+        .execute(conn)?;
+        let markers = crate::markers::prune(conn, now)?;
+        let sessions = crate::citizens::sessions::prune(conn, now)?;
+        let instances = crate::instance::prune(conn)?;
+        let total = keys + webhooks + inquiries + markers + sessions + instances;
+        if total > 0 {
+            tracing::info!(keys, webhooks, inquiries, markers, sessions, instances, "pruned");
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// Starts every background task.
+pub fn start(state: Data<AppState>) {
+    supervise(
+        "heartbeat",
+        crate::instance::HEARTBEAT,
+        state.clone(),
+        heartbeat,
+    );
+    supervise("resumer", Duration::from_secs(2), state.clone(), resume);
+    supervise(
+        "request expiry",
+        Duration::from_secs(1),
+        state.clone(),
+        expire_requests,
+    );
+    supervise("pruning", Duration::from_secs(60), state.clone(), prune);
+    crate::merchants::webhooks::start(state);
+}

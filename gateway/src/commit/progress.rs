@@ -1,0 +1,666 @@
+//! Moving a payment on inside a batch: its money steps in the ledger, its status with
+//! the citizen's running totals kept in step, and the outside call it waits for.
+//!
+//! Every step that involves an outside system has two points that make things
+//! durable: before the call (the payment, its hold) and after it (post or void, the
+//! final status, the answer). Both are batches of their own; the call happens in
+//! between, with no transaction open. A payment found `pending` with nobody driving it
+//! is taken over by reading the ledger first: a step the ledger already holds is never
+//! asked of an outside system again.
+
+use actix_web::http::StatusCode;
+use adapters::identity::Cccd;
+use ledger::{CreateTransferResult as R, Transfer, TransferBatch};
+
+use super::command::{Confirmation, Drive, KeyRef, OutsideCall, OutsideResult, Reply};
+use super::render;
+use super::working::Working;
+use crate::chart::Purpose;
+use crate::error::ApiError;
+use crate::merchants::requests::{self, Changes, RequestStatus};
+use crate::payments::model::{PaymentKind, PaymentRow, PaymentStatus};
+use crate::payments::provider_orders::ORDER_EXPIRED;
+use crate::payments::steps::{self, Resolution};
+use crate::rules::vietnam_date;
+use crate::system_accounts::{
+    biller_collection, provider_settlement, system_account_id, NAPAS_SETTLEMENT,
+};
+
+fn missing(what: &str, payment_id: &str) -> ApiError {
+    ApiError::Internal(format!(
+        "payment {payment_id}: its {what} is not in the batch"
+    ))
+}
+
+fn payment<'a>(w: &'a Working, id: &str) -> Result<&'a PaymentRow, ApiError> {
+    w.payments
+        .get(&id.to_string())
+        .ok_or_else(|| missing("row", id))
+}
+
+/// What a payment counts toward the citizen's limits in its status.
+fn contribution(p: &PaymentRow) -> i64 {
+    match p.status() {
+        Some(s) if s.is_counted() => p.counted_amount(),
+        _ => 0,
+    }
+}
+
+fn count(w: &mut Working, p: &PaymentRow, delta: i64) -> Result<(), ApiError> {
+    if delta == 0 {
+        return Ok(());
+    }
+    let (today, started, class) = (w.today, vietnam_date(p.created_at), p.cap_class());
+    let usage = w
+        .usage
+        .get_mut(&p.identity_id)
+        .ok_or_else(|| missing("citizen's usage counters", &p.id))?;
+    usage.count(today, started, delta, class);
+    Ok(())
+}
+
+/// Records a new payment, counted toward the limits if its status counts.
+pub fn create(w: &mut Working, row: PaymentRow) -> Result<(), ApiError> {
+    count(w, &row, contribution(&row))?;
+    w.payments.insert(row.id.clone(), row);
+    Ok(())
+}
+
+/// Changes a payment; the citizen's totals follow what it now counts.
+pub fn update(
+    w: &mut Working,
+    id: &str,
+    change: impl FnOnce(&mut PaymentRow),
+) -> Result<(), ApiError> {
+    let p = w
+        .payments
+        .get_mut(&id.to_string())
+        .ok_or_else(|| missing("row", id))?;
+    let before = contribution(p);
+    change(p);
+    let after = p.clone();
+    count(w, &after, contribution(&after) - before)
+}
+
+/// Moves a payment to `to` (with its failure code), recorded in its history.
+pub fn set_status(
+    w: &mut Working,
+    id: &str,
+    to: PaymentStatus,
+    code: Option<&str>,
+    detail: Option<&str>,
+) -> Result<(), ApiError> {
+    let now = w.now;
+    update(w, id, |p| {
+        p.set_status(to, code, detail, now);
+        p.driver = None;
+    })
+}
+
+/// Applies one chain in the ledger: its outcome as a whole (applied now, already
+/// applied by an earlier attempt, or the failing member's own result).
+pub fn apply_chain(ledger: &mut TransferBatch, chain: &[Transfer]) -> Result<R, ApiError> {
+    let results = ledger
+        .apply(chain)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    if results.first() == Some(&R::Exists) || results.iter().all(|r| *r == R::Ok) {
+        return Ok(R::Ok);
+    }
+    Ok(results
+        .iter()
+        .copied()
+        .find(|r| !matches!(r, R::Ok | R::LinkedEventFailed))
+        .unwrap_or(R::LinkedEventFailed))
+}
+
+fn refused_by_ledger(result: R, what: &str) -> Result<Option<&'static str>, ApiError> {
+    match result {
+        R::Ok => Ok(None),
+        R::ExceedsCredits | R::IdAlreadyFailed => Ok(Some("insufficient_funds")),
+        other => Err(ApiError::Internal(format!(
+            "ledger refused {what}: {other}"
+        ))),
+    }
+}
+
+fn wallet(w: &Working, p: &PaymentRow) -> Result<u128, ApiError> {
+    w.parties
+        .get(&p.identity_id)
+        .map(|party| party.wallet)
+        .ok_or_else(|| missing("payer", &p.id))
+}
+
+fn record_key(p: &PaymentRow) -> (String, String) {
+    (p.identity_id.clone(), p.idempotency_key.clone())
+}
+
+/// The outside call a pending payment waits for.
+fn call_of(w: &Working, p: &PaymentRow) -> Result<Option<OutsideCall>, ApiError> {
+    let link = || {
+        p.bank_link_id
+            .as_ref()
+            .and_then(|id| w.links.get(id))
+            .ok_or_else(|| missing("bank link", &p.id))
+    };
+    Ok(Some(match p.kind() {
+        Some(PaymentKind::Withdrawal) => {
+            let link = link()?;
+            OutsideCall::BankCredit {
+                bank_bin: link.bank_bin.clone(),
+                account_number: link.account_number.clone(),
+                amount: p.amount,
+            }
+        }
+        Some(PaymentKind::Transfer) => match (&p.payee_bank_bin, &p.payee_account) {
+            (Some(bin), Some(account)) => OutsideCall::BankCredit {
+                bank_bin: bin.clone(),
+                account_number: account.clone(),
+                amount: p.amount,
+            },
+            _ => return Ok(None),
+        },
+        Some(PaymentKind::Topup) if p.bank_link_id.is_some() => {
+            let link = link()?;
+            OutsideCall::BankDebit {
+                bank_bin: link.bank_bin.clone(),
+                account_number: link.account_number.clone(),
+                amount: p.amount.saturating_add(p.fee),
+            }
+        }
+        Some(PaymentKind::Topup) => {
+            let order = w.orders.get(&p.id).ok_or_else(|| missing("order", &p.id))?;
+            if order.provider_reference.is_some() {
+                // Created already: the provider's callback (or our query) settles it.
+                return Ok(None);
+            }
+            OutsideCall::ProviderOrder {
+                provider: crate::funding::parse_provider(&order.provider)
+                    .ok_or_else(|| missing("provider", &p.id))?,
+                amount: p.amount,
+            }
+        }
+        Some(PaymentKind::Bill) => {
+            let record = w
+                .records
+                .get(&record_key(p))
+                .ok_or_else(|| missing("bill record", &p.id))?;
+            let bill = record
+                .bill_id
+                .as_ref()
+                .and_then(|id| w.bills.get(id))
+                .ok_or_else(|| missing("bill", &p.id))?;
+            OutsideCall::BillerConfirm {
+                biller_code: record.biller_code.clone(),
+                bill_ref: bill.bill_ref.clone(),
+                amount: p.amount,
+            }
+        }
+        Some(PaymentKind::Insurance) => {
+            let record = w
+                .records
+                .get(&record_key(p))
+                .ok_or_else(|| missing("insurance record", &p.id))?;
+            let quote = record
+                .quote_id
+                .as_ref()
+                .and_then(|id| w.quotes.get(id))
+                .ok_or_else(|| missing("quote", &p.id))?;
+            let insured = w
+                .parties
+                .get(&p.identity_id)
+                .and_then(|party| Cccd::parse(&party.cccd).ok())
+                .ok_or_else(|| missing("insured person", &p.id))?;
+            OutsideCall::Contribution {
+                scheme: quote.scheme().ok_or_else(|| missing("scheme", &p.id))?,
+                insured,
+                amount: p.amount,
+                months: u32::try_from(quote.months).map_err(|_| missing("months", &p.id))?,
+            }
+        }
+        Some(PaymentKind::Merchant) | None => return Ok(None),
+    }))
+}
+
+/// Hands the payment to this instance to make `call`.
+fn drive(
+    w: &mut Working,
+    id: &str,
+    call: OutsideCall,
+    answer_status: StatusCode,
+    key: Option<KeyRef>,
+) -> Result<Reply, ApiError> {
+    let (me, now) = (w.instance.id, w.now);
+    let guard = w.instance.start_driving(id);
+    update(w, id, |p| {
+        p.driver = Some(me);
+        p.updated_at = now;
+    })?;
+    let payment = payment(w, id)?.clone();
+    Ok(Reply::Drive(Box::new(Drive {
+        payment,
+        key,
+        answer_status,
+        call,
+        guard,
+    })))
+}
+
+/// The bill or quote a biller payment pays, claimed for it; false when another
+/// payment holds it.
+fn claim_biller_record(w: &mut Working, p: &PaymentRow) -> Result<bool, ApiError> {
+    let id = record_key(p);
+    let record = w
+        .records
+        .get(&id)
+        .ok_or_else(|| missing("biller record", &p.id))?;
+    if let Some(holder) = w.claims.get(&record.claim_key) {
+        return Ok(*holder == id);
+    }
+    let claim_key = record.claim_key.clone();
+    if let Some(record) = w.records.get_mut(&id) {
+        record.claimed = true;
+        record.payment_id = Some(p.id.clone());
+    }
+    w.claims.insert(claim_key, id);
+    Ok(true)
+}
+
+fn release_biller_record(w: &mut Working, p: &PaymentRow) {
+    let id = record_key(p);
+    let Some(record) = w.records.get_mut(&id) else {
+        return;
+    };
+    if record.claimed {
+        record.claimed = false;
+        let claim_key = record.claim_key.clone();
+        if w.claims.get(&claim_key) == Some(&id) {
+            w.claims.remove(&claim_key);
+        }
+    }
+}
+
+/// Moves a `pending` payment whose money has not moved yet as far as it goes in this
+/// batch: to its final status, or to the outside call it waits for.
+pub fn proceed(
+    w: &mut Working,
+    ledger: &mut TransferBatch,
+    id: &str,
+    answer_status: StatusCode,
+    key: Option<KeyRef>,
+) -> Result<Reply, ApiError> {
+    let p = payment(w, id)?.clone();
+    let from = wallet(w, &p)?;
+    let napas = system_account_id(NAPAS_SETTLEMENT);
+    let holds_toward = |to: u128, purpose: Purpose| steps::holds(&p, from, to, purpose);
+    let chain = match p.kind() {
+        Some(PaymentKind::Transfer) => match &p.payee_identity_id {
+            Some(payee) => {
+                let payee = w
+                    .parties
+                    .get(payee)
+                    .ok_or_else(|| missing("payee", id))?
+                    .wallet;
+                let outcome = apply_chain(ledger, &steps::to_citizen(&p, from, payee))?;
+                return match refused_by_ledger(outcome, "a transfer")? {
+                    None => {
+                        set_status(w, id, PaymentStatus::Succeeded, None, None)?;
+                        render::answer(w, id, answer_status)
+                    }
+                    Some(code) => fail(w, id, code, answer_status),
+                };
+            }
+            None => holds_toward(napas, Purpose::Transfer),
+        },
+        Some(PaymentKind::Withdrawal) => holds_toward(napas, Purpose::Withdrawal),
+        Some(PaymentKind::Bill | PaymentKind::Insurance) => {
+            if !claim_biller_record(w, &p)? {
+                let code = if p.kind() == Some(PaymentKind::Bill) {
+                    "bill_already_paid"
+                } else {
+                    "quote_already_paid"
+                };
+                return fail(w, id, code, answer_status);
+            }
+            let biller = w
+                .records
+                .get(&record_key(&p))
+                .map(|r| r.biller_code.clone())
+                .ok_or_else(|| missing("biller record", id))?;
+            let purpose = if p.kind() == Some(PaymentKind::Bill) {
+                Purpose::Bill
+            } else {
+                Purpose::Insurance
+            };
+            holds_toward(system_account_id(&biller_collection(&biller)), purpose)
+        }
+        Some(PaymentKind::Merchant) => return pay_merchant(w, ledger, id, answer_status),
+        Some(PaymentKind::Topup) | None => Vec::new(),
+    };
+    if !chain.is_empty() {
+        let outcome = apply_chain(ledger, &chain)?;
+        if let Some(code) = refused_by_ledger(outcome, "a hold")? {
+            release_biller_record(w, &p);
+            return fail(w, id, code, answer_status);
+        }
+    }
+    match call_of(w, &p)? {
+        Some(call) => drive(w, id, call, answer_status, key),
+        None => render::answer(w, id, answer_status),
+    }
+}
+
+fn fail(
+    w: &mut Working,
+    id: &str,
+    code: &str,
+    answer_status: StatusCode,
+) -> Result<Reply, ApiError> {
+    set_status(w, id, PaymentStatus::Failed, Some(code), Some(code))?;
+    render::answer(w, id, answer_status)
+}
+
+/// Why a request cannot be paid now, if it cannot.
+pub fn request_refusal(w: &Working, request_id: &str) -> Option<&'static str> {
+    let request = w.requests.get(&request_id.to_string())?;
+    if request.status != RequestStatus::Open.as_str() {
+        Some("payment_request_not_open")
+    } else if request.expires_at <= w.now {
+        Some("payment_request_expired")
+    } else {
+        None
+    }
+}
+
+/// A merchant payment: the request checked open, the money moved (or held for a
+/// manual capture), the request paid and its webhook written, all at once.
+fn pay_merchant(
+    w: &mut Working,
+    ledger: &mut TransferBatch,
+    id: &str,
+    answer_status: StatusCode,
+) -> Result<Reply, ApiError> {
+    let p = payment(w, id)?.clone();
+    let request_id = p
+        .payment_request_id
+        .clone()
+        .ok_or_else(|| missing("payment request", id))?;
+    if let Some(code) = request_refusal(w, &request_id) {
+        return fail(w, id, code, answer_status);
+    }
+    let request = w
+        .requests
+        .get(&request_id)
+        .cloned()
+        .ok_or_else(|| missing("payment request", id))?;
+    let merchant = w
+        .merchants
+        .get(&request.merchant_id)
+        .ok_or_else(|| missing("merchant", id))?
+        .ledger_id()?;
+    let hold = request.is_manual().then(|| {
+        let left = (request.expires_at - w.now).num_seconds().max(1);
+        u32::try_from(left).unwrap_or(u32::MAX)
+    });
+    let transfer = steps::to_merchant(&p, wallet(w, &p)?, merchant, hold);
+    let outcome = apply_chain(ledger, &[transfer])?;
+    if let Some(code) = refused_by_ledger(outcome, "a merchant payment")? {
+        return fail(w, id, code, answer_status);
+    }
+    record_merchant_payment(w, id, answer_status)
+}
+
+/// The request paid (or authorized) by the payment whose money has moved, with its
+/// webhook, and the payment's status.
+fn record_merchant_payment(
+    w: &mut Working,
+    id: &str,
+    answer_status: StatusCode,
+) -> Result<Reply, ApiError> {
+    let request_id = payment(w, id)?
+        .payment_request_id
+        .clone()
+        .ok_or_else(|| missing("payment request", id))?;
+    let request = w
+        .requests
+        .get(&request_id)
+        .cloned()
+        .ok_or_else(|| missing("payment request", id))?;
+    let (to, paid, captured) = if request.is_manual() {
+        (RequestStatus::Authorized, PaymentStatus::Authorized, 0)
+    } else {
+        (
+            RequestStatus::Paid,
+            PaymentStatus::Succeeded,
+            request.amount,
+        )
+    };
+    let now = w.now;
+    let event = {
+        let row = w
+            .requests
+            .get_mut(&request_id)
+            .ok_or_else(|| missing("payment request", id))?;
+        requests::change_status(
+            row,
+            to,
+            Changes {
+                payment_id: Some(id.to_string()),
+                captured_amount: Some(captured),
+                refunded_amount: None,
+            },
+            now,
+        )?
+    };
+    w.events.extend(event);
+    set_status(w, id, paid, None, Some(&request_id))?;
+    render::answer(w, id, answer_status)
+}
+
+/// Takes over a `pending` payment nobody drives. The ledger is read first: a post,
+/// void or credit it holds decides the payment without asking anyone again; a hold it
+/// lacks is made; only then is the outside system asked (again, with the same
+/// reference, which it answers from its record if it acted before).
+pub fn take_over(
+    w: &mut Working,
+    ledger: &mut TransferBatch,
+    id: &str,
+    answer_status: StatusCode,
+    key: Option<KeyRef>,
+) -> Result<Reply, ApiError> {
+    let p = payment(w, id)?.clone();
+    if p.status() != Some(PaymentStatus::Pending) {
+        return render::answer(w, id, answer_status);
+    }
+    let done = |step: &str| {
+        ledger
+            .transfer(steps::ledger_transfer_id(&p.id, step))
+            .is_some()
+    };
+    let held = done("hold");
+    let (posted, voided, credited) = (done("post"), done("void"), done("credit"));
+    match p.kind() {
+        Some(PaymentKind::Topup) if credited => {
+            set_status(
+                w,
+                id,
+                PaymentStatus::Succeeded,
+                None,
+                Some("resumed_from_ledger"),
+            )?;
+            return render::answer(w, id, answer_status);
+        }
+        Some(PaymentKind::Topup) => {
+            if let Some(order) = w.orders.get(&p.id) {
+                if order.lapsed(w.now, w.settings.provider_order_ttl_seconds) {
+                    return fail(w, id, ORDER_EXPIRED, answer_status);
+                }
+            }
+        }
+        _ if posted => {
+            set_status(
+                w,
+                id,
+                PaymentStatus::Succeeded,
+                None,
+                Some("resumed_from_ledger"),
+            )?;
+            return render::answer(w, id, answer_status);
+        }
+        _ if voided => {
+            release_biller_record(w, &p);
+            return fail(w, id, "outside_refused", answer_status);
+        }
+        Some(PaymentKind::Withdrawal | PaymentKind::Bill | PaymentKind::Insurance) if !held => {
+            return proceed(w, ledger, id, answer_status, key)
+        }
+        Some(PaymentKind::Transfer) if !held => return proceed(w, ledger, id, answer_status, key),
+        Some(PaymentKind::Merchant)
+            if ledger
+                .transfer(steps::merchant_transfer_id(&p.id))
+                .is_some() =>
+        {
+            // The money moved but the request was never told: finish it from the
+            // ledger, whatever the clock says of the request now.
+            return record_merchant_payment(w, id, answer_status);
+        }
+        Some(PaymentKind::Merchant) | None => return proceed(w, ledger, id, answer_status, key),
+        _ => {}
+    }
+    match call_of(w, &p)? {
+        Some(call) => drive(w, id, call, answer_status, key),
+        None => {
+            // Waiting on a provider's callback: look again later.
+            let now = w.now;
+            update(w, id, |p| {
+                p.updated_at = now;
+                p.driver = None;
+            })?;
+            render::answer(w, id, answer_status)
+        }
+    }
+}
+
+/// Records what an outside system did for a payment this instance drove.
+pub fn settle(
+    w: &mut Working,
+    ledger: &mut TransferBatch,
+    id: &str,
+    result: &OutsideResult,
+    answer_status: StatusCode,
+) -> Result<Reply, ApiError> {
+    let p = payment(w, id)?.clone();
+    if p.status() != Some(PaymentStatus::Pending) {
+        // Another driver finished it (this one was taken for dead): its outcome stands.
+        return render::answer(w, id, answer_status);
+    }
+    let kind = p.kind().ok_or_else(|| missing("kind", id))?;
+    let has_holds = matches!(
+        kind,
+        PaymentKind::Withdrawal | PaymentKind::Bill | PaymentKind::Insurance
+    ) || (kind == PaymentKind::Transfer && p.payee_identity_id.is_none());
+    match result {
+        OutsideResult::Unknown if kind == PaymentKind::Topup && p.bank_link_id.is_none() => {
+            // The payer never got the provider's page: nothing can be paid.
+            fail(w, id, "provider_unavailable", answer_status)
+        }
+        OutsideResult::Unknown => {
+            let now = w.now;
+            update(w, id, |p| {
+                p.driver = None;
+                p.updated_at = now;
+            })?;
+            render::answer(w, id, answer_status)
+        }
+        OutsideResult::Refused(code) => {
+            if has_holds {
+                let outcome = apply_chain(ledger, &steps::resolve_holds(&p, Resolution::Void))?;
+                if !matches!(outcome, R::Ok | R::PendingTransferAlreadyVoided) {
+                    return Err(ApiError::Internal(format!(
+                        "voiding payment {id}'s hold failed: {outcome}"
+                    )));
+                }
+                release_biller_record(w, &p);
+            }
+            fail(w, id, code, answer_status)
+        }
+        OutsideResult::Done(Confirmation::ProviderOrder {
+            reference,
+            redirect_url,
+        }) => {
+            let now = w.now;
+            if let Some(order) = w.orders.get_mut(&p.id) {
+                order.provider_reference = Some(reference.clone());
+                order.redirect_url = Some(redirect_url.clone());
+                order.created_at = now;
+            }
+            update(w, id, |p| {
+                p.driver = None;
+                p.updated_at = now;
+            })?;
+            render::answer(w, id, answer_status)
+        }
+        OutsideResult::Done(confirmation) => {
+            if let Confirmation::Biller {
+                transaction_id,
+                confirmed_at,
+            } = confirmation
+            {
+                if let Some(record) = w.records.get_mut(&record_key(&p)) {
+                    record.biller_transaction_id = Some(transaction_id.clone());
+                    record.confirmed_at = Some(*confirmed_at);
+                }
+            }
+            let chain = if has_holds {
+                steps::resolve_holds(&p, Resolution::Post)
+            } else {
+                let wallet = wallet(w, &p)?;
+                steps::credit(&p, system_account_id(NAPAS_SETTLEMENT), wallet)
+            };
+            let outcome = apply_chain(ledger, &chain)?;
+            if !matches!(outcome, R::Ok | R::PendingTransferAlreadyPosted) {
+                return Err(ApiError::Internal(format!(
+                    "completing payment {id} in the ledger failed: {outcome}"
+                )));
+            }
+            set_status(w, id, PaymentStatus::Succeeded, None, None)?;
+            render::answer(w, id, answer_status)
+        }
+    }
+}
+
+/// A provider's verdict on a top-up order: the credit (provider settlement to the
+/// wallet) and the payment's status. A success arriving after the order lapsed still
+/// credits the payer, once.
+pub fn provider_verdict(
+    w: &mut Working,
+    ledger: &mut TransferBatch,
+    id: &str,
+    success: bool,
+    detail: &str,
+) -> Result<(), ApiError> {
+    let p = payment(w, id)?.clone();
+    let order = w.orders.get(&p.id).ok_or_else(|| missing("order", id))?;
+    if success {
+        let from = system_account_id(&provider_settlement(&order.provider));
+        let outcome = apply_chain(ledger, &steps::credit(&p, from, wallet(w, &p)?))?;
+        if outcome != R::Ok {
+            return Err(ApiError::Internal(format!(
+                "provider top-up credit refused: {outcome}"
+            )));
+        }
+        let lapsed = p.status() == Some(PaymentStatus::Failed)
+            && p.failure_code.as_deref() == Some(ORDER_EXPIRED);
+        if p.status() == Some(PaymentStatus::Pending) || lapsed {
+            set_status(w, id, PaymentStatus::Succeeded, None, Some(detail))?;
+        }
+    } else if p.status() == Some(PaymentStatus::Pending) {
+        set_status(
+            w,
+            id,
+            PaymentStatus::Failed,
+            Some("provider_declined"),
+            Some(detail),
+        )?;
+    }
+    Ok(())
+}

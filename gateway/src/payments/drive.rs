@@ -1,0 +1,176 @@
+//! The outside half of a payment: the call a payment waits for (the bank, the biller,
+//! VSS, the wallet provider), made with no transaction open, and its result handed
+//! back to the group commit. Every call carries the payment id as its reference, and
+//! every outside system answers a repeated reference from its record, so a call made
+//! again after a crash or a timeout acts at most once.
+
+use actix_web::HttpResponse;
+use adapters::funding::{FundingError, TopupOrder};
+use chrono::Utc;
+
+use crate::commit::{Command, Confirmation, Drive, OutsideCall, OutsideResult, Reply};
+use crate::error::ApiError;
+use crate::idempotency;
+use crate::state::AppState;
+
+fn callback_path(provider: adapters::funding::Provider) -> &'static str {
+    match provider {
+        adapters::funding::Provider::Vnpay => "/v1/callbacks/vnpay/ipn",
+        adapters::funding::Provider::Momo => "/v1/callbacks/momo/ipn",
+        adapters::funding::Provider::Zalopay => "/v1/callbacks/zalopay",
+    }
+}
+
+/// Makes the payment's outside call and says what came of it.
+async fn call(state: &AppState, drive: &Drive) -> OutsideResult {
+    let reference = drive.payment.id.as_str();
+    match &drive.call {
+        OutsideCall::BankDebit {
+            bank_bin,
+            account_number,
+            amount,
+        } => match state
+            .bank
+            .debit(bank_bin, account_number, *amount, reference)
+            .await
+        {
+            Ok(_) => OutsideResult::Done(Confirmation::Plain),
+            Err(e) if e.is_retryable() => OutsideResult::Unknown,
+            Err(e) => OutsideResult::Refused(e.code()),
+        },
+        OutsideCall::BankCredit {
+            bank_bin,
+            account_number,
+            amount,
+        } => match state
+            .bank
+            .credit(bank_bin, account_number, *amount, reference)
+            .await
+        {
+            Ok(_) => OutsideResult::Done(Confirmation::Plain),
+            Err(e) if e.is_retryable() => OutsideResult::Unknown,
+            Err(e) => OutsideResult::Refused(e.code()),
+        },
+        OutsideCall::BillerConfirm {
+            biller_code,
+            bill_ref,
+            amount,
+        } => biller_result(
+            state
+                .billers
+                .confirm_payment(biller_code, bill_ref, *amount, reference)
+                .await,
+        ),
+        OutsideCall::Contribution {
+            scheme,
+            insured,
+            amount,
+            months,
+        } => biller_result(
+            state
+                .billers
+                .submit_contribution(*scheme, insured, *amount, *months, reference)
+                .await,
+        ),
+        OutsideCall::ProviderOrder { provider, amount } => {
+            let base = state.config.public_url.trim_end_matches('/');
+            let order = TopupOrder {
+                reference: reference.to_string(),
+                amount: *amount,
+                description: format!("Nap vi {reference}"),
+                callback_url: format!("{base}{}", callback_path(*provider)),
+                return_url: format!("{base}/v1/payments/{reference}"),
+                now: Utc::now(),
+            };
+            match state.funding.get(*provider).create_order(order).await {
+                Ok(created) => OutsideResult::Done(Confirmation::ProviderOrder {
+                    reference: created.provider_reference,
+                    redirect_url: created.redirect_url,
+                }),
+                Err(e) => {
+                    tracing::warn!(payment = %reference, error = %e, "provider order not created");
+                    match e {
+                        FundingError::Rejected { .. }
+                        | FundingError::InvalidAmount(_)
+                        | FundingError::InvalidReference(_) => {
+                            OutsideResult::Refused("provider_rejected")
+                        }
+                        FundingError::Timeout(_)
+                        | FundingError::Unavailable { .. }
+                        | FundingError::MalformedResponse { .. } => OutsideResult::Unknown,
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn biller_result(
+    answer: Result<adapters::biller::PaymentConfirmation, adapters::biller::BillerError>,
+) -> OutsideResult {
+    match answer {
+        Ok(confirmation) => OutsideResult::Done(Confirmation::Biller {
+            transaction_id: confirmation.biller_transaction_id,
+            confirmed_at: confirmation.confirmed_at,
+        }),
+        Err(e) if e.is_retryable() => {
+            tracing::warn!(error = %e, "biller did not confirm; will ask again");
+            OutsideResult::Unknown
+        }
+        Err(e) => OutsideResult::Refused(e.code()),
+    }
+}
+
+/// Drives a payment through its outside call and records the result.
+pub async fn drive(state: &AppState, drive: Drive) -> Result<Reply, ApiError> {
+    let result = call(state, &drive).await;
+    let settled = state
+        .committer
+        .submit(Command::Settle {
+            payment_id: drive.payment.id.clone(),
+            key: drive.key.clone(),
+            answer_status: drive.answer_status,
+            result,
+        })
+        .await;
+    // Only now may anyone else take the payment over.
+    drop(drive.guard);
+    settled
+}
+
+/// The HTTP response for what the commit answered. A payment that waits for an
+/// outside system is driven on a task of its own, so a client that hangs up cannot
+/// leave it half-way.
+pub async fn respond(state: &AppState, reply: Reply) -> Result<HttpResponse, ApiError> {
+    match reply {
+        Reply::Answer(answer) => Ok(idempotency::respond(answer)),
+        Reply::Drive(d) => {
+            let st = state.clone();
+            let finished = tokio::spawn(async move { drive(&st, *d).await })
+                .await
+                .map_err(|e| ApiError::Internal(format!("a payment's drive failed: {e}")))??;
+            match finished {
+                Reply::Answer(answer) => Ok(idempotency::respond(answer)),
+                other => Err(ApiError::Internal(format!(
+                    "a settled payment answered {other:?}"
+                ))),
+            }
+        }
+        other => Err(ApiError::Internal(format!(
+            "a request was answered {other:?}"
+        ))),
+    }
+}
+
+/// Drives the payments the resumer took over, a few at a time.
+pub async fn drive_all(state: &AppState, drives: Vec<Drive>) {
+    use futures_util::stream::{self, StreamExt};
+    stream::iter(drives)
+        .for_each_concurrent(8, |d| async move {
+            let id = d.payment.id.clone();
+            if let Err(e) = drive(state, d).await {
+                tracing::warn!(payment = %id, error = %e, "resuming a payment failed");
+            }
+        })
+        .await;
+}
