@@ -14,6 +14,7 @@ pub struct Metrics {
     request_seconds: HistogramVec,
     batch_transfers: HistogramVec,
     commit_seconds: HistogramVec,
+    phase_seconds: prometheus::CounterVec,
 }
 
 impl Metrics {
@@ -54,6 +55,14 @@ impl Metrics {
             ]),
             &["outcome"],
         )?;
+        let phase_seconds = prometheus::CounterVec::new(
+            Opts::new(
+                "commit_phase_seconds_total",
+                "Time the group commit spent in each phase of its batches",
+            ),
+            &["phase"],
+        )?;
+        registry.register(Box::new(phase_seconds.clone()))?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(request_seconds.clone()))?;
         registry.register(Box::new(batch_transfers.clone()))?;
@@ -64,6 +73,7 @@ impl Metrics {
             request_seconds,
             batch_transfers,
             commit_seconds,
+            phase_seconds,
         })
     }
 
@@ -84,6 +94,16 @@ impl Metrics {
         self.commit_seconds
             .with_label_values(&[outcome])
             .observe(stats.latency.as_secs_f64());
+        for (phase, took) in [
+            ("load", stats.phases.load),
+            ("apply", stats.phases.apply),
+            ("write", stats.phases.write),
+            ("commit", stats.phases.commit),
+        ] {
+            self.phase_seconds
+                .with_label_values(&[phase])
+                .inc_by(took.as_secs_f64());
+        }
     }
 
     /// The Prometheus text exposition of every metric.

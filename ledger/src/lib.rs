@@ -19,7 +19,7 @@ pub mod writer;
 pub use result::{CreateAccountResult, CreateTransferResult};
 pub use store::{
     BrokenLink, ChainLock, EntriesPage, Entry, EntrySide, LedgerError, LedgerTotals, PgLedger,
-    TransferBatch, VerifyReport,
+    Prepared, TransferBatch, VerifyReport, PLANNER_SETTINGS,
 };
 pub use types::{
     Account, AccountBalance, AccountFlags, PendingHold, PendingStatus, Transfer, TransferFlags,

@@ -1,3 +1,5 @@
+ALTER TABLE payments ADD CONSTRAINT payments_identity_id_fkey FOREIGN KEY (identity_id) REFERENCES identities (id);
+ALTER TABLE payments ADD CONSTRAINT payments_payee_identity_id_fkey FOREIGN KEY (payee_identity_id) REFERENCES identities (id);
 DROP INDEX merchant_webhook_events_head_idx;
 ALTER TABLE merchant_payment_requests ADD COLUMN claimed_payment_id text REFERENCES payments (id);
 ALTER TABLE merchants DROP COLUMN category;

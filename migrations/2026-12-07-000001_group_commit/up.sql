@@ -114,3 +114,8 @@ CREATE INDEX merchant_payment_requests_live_idx
 -- The webhook worker takes the oldest undelivered event of each merchant.
 CREATE INDEX merchant_webhook_events_head_idx
     ON merchant_webhook_events (merchant_id, created_at, id) WHERE delivered_at IS NULL;
+
+-- The group commit has loaded both citizens of a payment before it writes one; a
+-- foreign key would look each up again and lock its row on every payment.
+ALTER TABLE payments DROP CONSTRAINT payments_identity_id_fkey;
+ALTER TABLE payments DROP CONSTRAINT payments_payee_identity_id_fkey;

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Text};
+use ledger::Prepared;
 
 use super::command::{Command, NewPayment, PayeeRef};
 use super::working::{KeyRecord, Party, Rows, Settings, Working};
@@ -153,7 +154,7 @@ fn load_keys(
         return Ok(());
     }
     let (scopes, keys): (Vec<String>, Vec<String>) = sorted(wanted).into_iter().unzip();
-    let rows = diesel::sql_query(
+    let rows = Prepared::new(
         "SELECT k.principal, k.key, k.request_hash, k.fingerprint_version, k.resource_id, \
          k.response_status, k.response_body, k.created_at \
          FROM idempotency_keys k JOIN unnest($1::text[], $2::text[]) AS w(principal, key) \
@@ -418,7 +419,7 @@ fn load_details(
         .collect();
     if !orders.is_empty() || !order_refs.is_empty() {
         let (providers, refs): (Vec<String>, Vec<String>) = sorted(&order_refs).into_iter().unzip();
-        let rows: Vec<ProviderOrderRow> = diesel::sql_query(
+        let rows: Vec<ProviderOrderRow> = Prepared::new(
             "SELECT * FROM provider_orders WHERE payment_id = ANY($1) \
              OR (provider, provider_reference) IN (SELECT * FROM unnest($2::text[], $3::text[])) \
              ORDER BY payment_id FOR UPDATE",
@@ -462,7 +463,7 @@ fn load_records(
     }
     let (owners, keys): (Vec<String>, Vec<String>) = sorted(&wanted.records).into_iter().unzip();
     let claims: Vec<String> = claim_keys.into_iter().collect();
-    let records: Vec<RecordRow> = diesel::sql_query(
+    let records: Vec<RecordRow> = Prepared::new(
         "SELECT * FROM biller_payments WHERE (claimed AND claim_key = ANY($1)) \
          OR (identity_id, idempotency_key) IN (SELECT * FROM unnest($2::text[], $3::text[])) \
          ORDER BY identity_id, idempotency_key FOR UPDATE",

@@ -28,6 +28,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_web::http::StatusCode;
+use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::{Connection, RunQueryDsl};
@@ -62,12 +63,23 @@ pub enum BatchError {
     Broken(String),
 }
 
-/// What the commit answers about a batch it sends.
-#[derive(Debug, Clone, Copy)]
+/// What one batch took, for metrics.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct BatchStats {
     pub commands: usize,
     pub latency: Duration,
     pub ok: bool,
+    /// Where the time went: locking and loading the working set (ledger included),
+    /// applying the commands, writing, and committing.
+    pub phases: Phases,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Phases {
+    pub load: Duration,
+    pub apply: Duration,
+    pub write: Duration,
+    pub commit: Duration,
 }
 
 pub type BatchObserver = Arc<dyn Fn(BatchStats) + Send + Sync>;
@@ -99,6 +111,7 @@ impl Committer {
             instance: Arc::clone(&instance),
             settings: Arc::new(settings),
             observer,
+            phases: Phases::default(),
         };
         tokio::spawn(runner.run(rx));
         Self { queue, instance }
@@ -123,6 +136,7 @@ struct Runner {
     instance: Arc<Instance>,
     settings: Arc<Settings>,
     observer: Option<BatchObserver>,
+    phases: Phases,
 }
 
 impl Runner {
@@ -141,6 +155,7 @@ impl Runner {
             let handle = tokio::task::spawn_blocking(move || {
                 // A panic in a batch is a bug; it must cost that batch, not the
                 // service: the others go on being committed.
+                self.phases = Phases::default();
                 let results = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     self.execute(&commands)
                 }))
@@ -164,6 +179,7 @@ impl Runner {
                     commands: results.len(),
                     latency: started.elapsed(),
                     ok: results.iter().any(Result::is_ok),
+                    phases: self.phases,
                 });
             }
             for (reply, result) in replies.into_iter().zip(results) {
@@ -175,10 +191,13 @@ impl Runner {
 
     fn connection(&mut self) -> Result<&mut PgConnection, ApiError> {
         if self.conn.is_none() {
-            let conn = PgConnection::establish(&self.url).map_err(|e| {
+            let unavailable = |e: &dyn std::fmt::Display| {
                 tracing::warn!(error = %e, "the commit cannot connect to PostgreSQL");
                 ApiError::Unavailable("database")
-            })?;
+            };
+            let mut conn = PgConnection::establish(&self.url).map_err(|e| unavailable(&e))?;
+            conn.batch_execute(ledger::PLANNER_SETTINGS)
+                .map_err(|e| unavailable(&e))?;
             self.conn = Some(conn);
         }
         self.conn.as_mut().ok_or(ApiError::Unavailable("database"))
@@ -198,9 +217,18 @@ impl Runner {
                         .collect()
                 }
             };
-            let outcome = conn.transaction(|conn| run_batch(conn, commands, &instance, &settings));
+            let mut phases = Phases::default();
+            let outcome = conn.transaction(|conn| {
+                let results = run_batch(conn, commands, &instance, &settings, &mut phases)?;
+                phases.commit = Instant::now().elapsed();
+                Ok::<_, BatchError>((results, Instant::now()))
+            });
             let error = match outcome {
-                Ok(results) => return results,
+                Ok((results, written)) => {
+                    phases.commit = written.elapsed();
+                    self.phases = phases;
+                    return results;
+                }
                 Err(e) => e,
             };
             match classify(&error, self.conn.as_mut()) {
@@ -269,11 +297,15 @@ fn run_batch(
     commands: &[Command],
     instance: &Arc<Instance>,
     settings: &Arc<Settings>,
+    phases: &mut Phases,
 ) -> Result<Vec<Result<Reply, ApiError>>, BatchError> {
-    let lock = TransferBatch::lock(conn)?;
+    let started = Instant::now();
+    let lock = TransferBatch::lock_configured(conn)?;
     let mut w = load::working_set(conn, commands, instance, settings)?;
     let candidates = plan::candidates(&w, commands);
     let mut ledger = TransferBatch::begin(conn, lock, &candidates)?;
+    phases.load = started.elapsed();
+    let applying = Instant::now();
     let mut results = Vec::with_capacity(commands.len());
     for command in commands {
         let result = apply(&mut w, &mut ledger, command);
@@ -282,7 +314,10 @@ fn run_batch(
         }
         results.push(result);
     }
+    phases.apply = applying.elapsed();
+    let writing = Instant::now();
     write::all(conn, &w, ledger)?;
+    phases.write = writing.elapsed();
     Ok(results)
 }
 

@@ -1,81 +1,125 @@
-//! Writing a batch's changes: per table, one multi-row INSERT for new rows and one
-//! UPDATE from `unnest` for changed ones, in an order that satisfies the foreign keys
-//! (payments before the requests and records that name them). The ledger writes last.
+//! Writing a batch's changes: per table, one INSERT from `unnest` for new rows and one
+//! UPDATE from `unnest` for changed ones (fixed text, so each stays prepared on the
+//! connection), in an order that satisfies the foreign keys (payments before the
+//! requests and records that name them). The ledger writes last.
 
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{
-    Array, BigInt, Bool, Date, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid,
+    Array, BigInt, Binary, Bool, Date, Integer, Jsonb, Nullable, SmallInt, Text, Timestamptz,
+    Uuid as SqlUuid,
 };
-use diesel::upsert::excluded;
-use ledger::TransferBatch;
+use ledger::{Prepared, TransferBatch};
 
 use super::working::Working;
 use super::BatchError;
+use crate::payments::model::PaymentRow;
 use crate::schema::{
-    biller_payments, idempotency_keys, identity_usage, merchant_payment_requests as requests,
-    merchant_refunds, payments, provider_orders,
+    biller_payments, identity_usage, merchant_payment_requests as requests, merchant_refunds,
+    provider_orders,
 };
 
 /// Rows per multi-row INSERT: PostgreSQL takes at most 65,535 parameters.
 const ROWS_PER_INSERT: usize = 2_000;
 
-fn keys(conn: &mut PgConnection, w: &Working) -> Result<(), BatchError> {
-    let rows: Vec<_> = w
-        .keys
-        .new_rows()
-        .chain(w.keys.changed_rows())
-        .map(|k| {
-            (
-                idempotency_keys::principal.eq(&k.scope),
-                idempotency_keys::key.eq(&k.key),
-                idempotency_keys::request_hash.eq(&k.fingerprint),
-                idempotency_keys::fingerprint_version.eq(k.fingerprint_version),
-                idempotency_keys::resource_id.eq(&k.resource_id),
-                idempotency_keys::response_status.eq(k.response.as_ref().map(|r| r.0)),
-                idempotency_keys::response_body.eq(k.response.as_ref().map(|r| &r.1)),
-                idempotency_keys::created_at.eq(k.created_at),
-                idempotency_keys::completed_at.eq(k.response.as_ref().map(|_| w.now)),
-            )
-        })
-        .collect();
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
-        diesel::insert_into(idempotency_keys::table)
-            .values(chunk)
-            .on_conflict((idempotency_keys::principal, idempotency_keys::key))
-            .do_update()
-            .set((
-                idempotency_keys::resource_id.eq(excluded(idempotency_keys::resource_id)),
-                idempotency_keys::response_status.eq(excluded(idempotency_keys::response_status)),
-                idempotency_keys::response_body.eq(excluded(idempotency_keys::response_body)),
-                idempotency_keys::completed_at.eq(excluded(idempotency_keys::completed_at)),
-            ))
-            .execute(conn)?;
-    }
-    Ok(())
-}
-
+/// The writes of every payment in one statement (one round trip): the idempotency
+/// records, new and changed payments, and the citizens' running totals. Each part is an
+/// `unnest` of its own arrays; empty ones write nothing.
 fn payments(conn: &mut PgConnection, w: &Working) -> Result<(), BatchError> {
+    let keys: Vec<_> = w.keys.new_rows().chain(w.keys.changed_rows()).collect();
     let new: Vec<_> = w.payments.new_rows().collect();
-    for chunk in new.chunks(ROWS_PER_INSERT / 2) {
-        let rows: Vec<_> = chunk.iter().map(|p| (*p).clone()).collect();
-        diesel::insert_into(payments::table)
-            .values(&rows)
-            .execute(conn)?;
-    }
     let changed: Vec<_> = w.payments.changed_rows().collect();
-    if changed.is_empty() {
+    let usage: Vec<_> = w.usage.changed_rows().collect();
+    if keys.is_empty() && new.is_empty() && changed.is_empty() && usage.is_empty() {
         return Ok(());
     }
-    diesel::sql_query(
-        "UPDATE payments p SET status = v.status, failure_code = v.failure_code, \
+    let now = w.now;
+    let text = |f: fn(&PaymentRow) -> &String| new.iter().map(|p| f(p).clone()).collect::<Vec<_>>();
+    let maybe = |f: fn(&PaymentRow) -> &Option<String>| {
+        new.iter().map(|p| f(p).clone()).collect::<Vec<_>>()
+    };
+    Prepared::new(
+        "WITH keys AS (INSERT INTO idempotency_keys (principal, key, request_hash, \
+         fingerprint_version, resource_id, response_status, response_body, created_at, \
+         completed_at) \
+         SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::smallint[], $5::text[], \
+         $6::integer[], $7::text[], $8::timestamptz[], $9::timestamptz[]) \
+         ON CONFLICT (principal, key) DO UPDATE SET resource_id = EXCLUDED.resource_id, \
+         response_status = EXCLUDED.response_status, response_body = EXCLUDED.response_body, \
+         completed_at = EXCLUDED.completed_at), \
+         made AS (INSERT INTO payments (id, identity_id, idempotency_key, kind, amount, fee, \
+         status, failure_code, bank_link_id, payee_identity_id, payee_bank_bin, payee_account, \
+         note, created_at, updated_at, settled_amount, history, driver, payment_request_id, cap) \
+         SELECT * FROM unnest($10::text[], $11::text[], $12::text[], $13::text[], $14::bigint[], \
+         $15::bigint[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], \
+         $21::text[], $22::text[], $23::timestamptz[], $24::timestamptz[], $25::bigint[], \
+         $26::jsonb[], $27::uuid[], $28::text[], $29::text[])), \
+         moved AS (UPDATE payments p SET status = v.status, failure_code = v.failure_code, \
          settled_amount = v.settled_amount, history = v.history, driver = v.driver, \
          updated_at = v.updated_at \
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::jsonb[], \
-         $6::uuid[], $7::timestamptz[]) \
+         FROM unnest($30::text[], $31::text[], $32::text[], $33::bigint[], $34::jsonb[], \
+         $35::uuid[], $36::timestamptz[]) \
          AS v(id, status, failure_code, settled_amount, history, driver, updated_at) \
-         WHERE p.id = v.id",
+         WHERE p.id = v.id) \
+         UPDATE identity_usage u SET day = v.day, day_total = v.day_total, month = v.month, \
+         month_general = v.month_general, month_essential = v.month_essential \
+         FROM unnest($37::text[], $38::date[], $39::bigint[], $40::date[], $41::bigint[], \
+         $42::bigint[]) AS v(identity_id, day, day_total, month, month_general, month_essential) \
+         WHERE u.identity_id = v.identity_id",
     )
+    .bind::<Array<Text>, _>(keys.iter().map(|k| k.scope.clone()).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(keys.iter().map(|k| k.key.clone()).collect::<Vec<_>>())
+    .bind::<Array<Binary>, _>(
+        keys.iter()
+            .map(|k| k.fingerprint.clone())
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<SmallInt>, _>(
+        keys.iter()
+            .map(|k| k.fingerprint_version)
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<Nullable<Text>>, _>(
+        keys.iter()
+            .map(|k| k.resource_id.clone())
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<Nullable<Integer>>, _>(
+        keys.iter()
+            .map(|k| k.response.as_ref().map(|r| r.0))
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<Nullable<Text>>, _>(
+        keys.iter()
+            .map(|k| k.response.as_ref().map(|r| r.1.clone()))
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<Timestamptz>, _>(keys.iter().map(|k| k.created_at).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Timestamptz>>, _>(
+        keys.iter()
+            .map(|k| k.response.as_ref().map(|_| now))
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<Text>, _>(text(|p| &p.id))
+    .bind::<Array<Text>, _>(text(|p| &p.identity_id))
+    .bind::<Array<Text>, _>(text(|p| &p.idempotency_key))
+    .bind::<Array<Text>, _>(text(|p| &p.kind))
+    .bind::<Array<BigInt>, _>(new.iter().map(|p| p.amount).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(new.iter().map(|p| p.fee).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(text(|p| &p.status))
+    .bind::<Array<Nullable<Text>>, _>(maybe(|p| &p.failure_code))
+    .bind::<Array<Nullable<Text>>, _>(maybe(|p| &p.bank_link_id))
+    .bind::<Array<Nullable<Text>>, _>(maybe(|p| &p.payee_identity_id))
+    .bind::<Array<Nullable<Text>>, _>(maybe(|p| &p.payee_bank_bin))
+    .bind::<Array<Nullable<Text>>, _>(maybe(|p| &p.payee_account))
+    .bind::<Array<Nullable<Text>>, _>(maybe(|p| &p.note))
+    .bind::<Array<Timestamptz>, _>(new.iter().map(|p| p.created_at).collect::<Vec<_>>())
+    .bind::<Array<Timestamptz>, _>(new.iter().map(|p| p.updated_at).collect::<Vec<_>>())
+    .bind::<Array<Nullable<BigInt>>, _>(new.iter().map(|p| p.settled_amount).collect::<Vec<_>>())
+    .bind::<Array<Jsonb>, _>(new.iter().map(|p| p.history.clone()).collect::<Vec<_>>())
+    .bind::<Array<Nullable<SqlUuid>>, _>(new.iter().map(|p| p.driver).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(maybe(|p| &p.payment_request_id))
+    .bind::<Array<Text>, _>(text(|p| &p.cap))
     .bind::<Array<Text>, _>(changed.iter().map(|p| p.id.clone()).collect::<Vec<_>>())
     .bind::<Array<Text>, _>(changed.iter().map(|p| p.status.clone()).collect::<Vec<_>>())
     .bind::<Array<Nullable<Text>>, _>(
@@ -95,11 +139,23 @@ fn payments(conn: &mut PgConnection, w: &Working) -> Result<(), BatchError> {
     )
     .bind::<Array<Nullable<SqlUuid>>, _>(changed.iter().map(|p| p.driver).collect::<Vec<_>>())
     .bind::<Array<Timestamptz>, _>(changed.iter().map(|p| p.updated_at).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(
+        usage
+            .iter()
+            .map(|u| u.identity_id.clone())
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<Date>, _>(usage.iter().map(|u| u.day).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(usage.iter().map(|u| u.day_total).collect::<Vec<_>>())
+    .bind::<Array<Date>, _>(usage.iter().map(|u| u.month).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(usage.iter().map(|u| u.month_general).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(usage.iter().map(|u| u.month_essential).collect::<Vec<_>>())
     .execute(conn)?;
     Ok(())
 }
 
-fn usage(conn: &mut PgConnection, w: &Working) -> Result<(), BatchError> {
+/// Counters for citizens from before the counters existed.
+fn new_usage(conn: &mut PgConnection, w: &Working) -> Result<(), BatchError> {
     let new: Vec<_> = w
         .usage
         .new_rows()
@@ -119,34 +175,6 @@ fn usage(conn: &mut PgConnection, w: &Working) -> Result<(), BatchError> {
             .values(&new)
             .execute(conn)?;
     }
-    let changed: Vec<_> = w.usage.changed_rows().collect();
-    if changed.is_empty() {
-        return Ok(());
-    }
-    diesel::sql_query(
-        "UPDATE identity_usage u SET day = v.day, day_total = v.day_total, month = v.month, \
-         month_general = v.month_general, month_essential = v.month_essential \
-         FROM unnest($1::text[], $2::date[], $3::bigint[], $4::date[], $5::bigint[], \
-         $6::bigint[]) AS v(identity_id, day, day_total, month, month_general, month_essential) \
-         WHERE u.identity_id = v.identity_id",
-    )
-    .bind::<Array<Text>, _>(
-        changed
-            .iter()
-            .map(|u| u.identity_id.clone())
-            .collect::<Vec<_>>(),
-    )
-    .bind::<Array<Date>, _>(changed.iter().map(|u| u.day).collect::<Vec<_>>())
-    .bind::<Array<BigInt>, _>(changed.iter().map(|u| u.day_total).collect::<Vec<_>>())
-    .bind::<Array<Date>, _>(changed.iter().map(|u| u.month).collect::<Vec<_>>())
-    .bind::<Array<BigInt>, _>(changed.iter().map(|u| u.month_general).collect::<Vec<_>>())
-    .bind::<Array<BigInt>, _>(
-        changed
-            .iter()
-            .map(|u| u.month_essential)
-            .collect::<Vec<_>>(),
-    )
-    .execute(conn)?;
     Ok(())
 }
 
@@ -162,7 +190,7 @@ fn records(conn: &mut PgConnection, w: &Working) -> Result<(), BatchError> {
         return Ok(());
     }
     // Releases before claims, so the one-claim index never sees two at once.
-    diesel::sql_query(
+    Prepared::new(
         "UPDATE biller_payments b SET claimed = v.claimed, payment_id = v.payment_id, \
          biller_transaction_id = v.biller_transaction_id, confirmed_at = v.confirmed_at \
          FROM unnest($1::text[], $2::text[], $3::bool[], $4::text[], $5::text[], \
@@ -183,7 +211,7 @@ fn records(conn: &mut PgConnection, w: &Working) -> Result<(), BatchError> {
     )
     .bind::<Array<Nullable<Timestamptz>>, _>(changed.iter().map(|r| r.confirmed_at).collect::<Vec<_>>())
     .execute(conn)?;
-    diesel::sql_query(
+    Prepared::new(
         "UPDATE biller_payments b SET claimed = v.claimed, payment_id = v.payment_id, \
          biller_transaction_id = v.biller_transaction_id, confirmed_at = v.confirmed_at \
          FROM unnest($1::text[], $2::text[], $3::bool[], $4::text[], $5::text[], \
@@ -240,7 +268,7 @@ fn requests(conn: &mut PgConnection, w: &Working) -> Result<(), BatchError> {
     if changed.is_empty() {
         return Ok(());
     }
-    diesel::sql_query(
+    Prepared::new(
         "UPDATE merchant_payment_requests r SET status = v.status, payment_id = v.payment_id, \
          captured_amount = v.captured_amount, refunded_amount = v.refunded_amount, \
          updated_at = v.updated_at \
@@ -276,9 +304,8 @@ fn requests(conn: &mut PgConnection, w: &Working) -> Result<(), BatchError> {
 
 /// Writes everything the batch changed; the caller commits.
 pub fn all(conn: &mut PgConnection, w: &Working, ledger: TransferBatch) -> Result<(), BatchError> {
-    keys(conn, w)?;
+    new_usage(conn, w)?;
     payments(conn, w)?;
-    usage(conn, w)?;
     records(conn, w)?;
     orders(conn, w)?;
     requests(conn, w)?;

@@ -57,13 +57,15 @@ pub async fn create_session(
     })
     .await?;
     // Created on first sight: the wallet may not exceed what it holds. Creating it again
-    // for a returning citizen answers `exists`, which is as good as created.
+    // for a returning citizen answers `exists`, which is as good as created. No balance
+    // history: a wallet's statement is its entries, and a snapshot of both wallets on
+    // every transfer would double what a payment writes to the ledger.
     let wallet_id = row.wallet_ledger_id()?;
     let account = ledger::Account::new(
         wallet_id,
         VND,
         crate::chart::AccountKind::CitizenWallet.code(),
-        ledger::AccountFlags::DEBITS_MUST_NOT_EXCEED_CREDITS | ledger::AccountFlags::HISTORY,
+        ledger::AccountFlags::DEBITS_MUST_NOT_EXCEED_CREDITS,
     );
     let ledger = state.ledger.clone();
     let result = web::block(move || ledger.create_accounts(&[account])).await??;

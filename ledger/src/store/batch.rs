@@ -8,10 +8,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Binary, Integer, SmallInt, Uuid as SqlUuid};
 use uuid::Uuid;
 
+use super::prepared::Prepared;
 use super::rows::{db_i64, uuid, AccountRow, HoldRow, NewAccountRow, TransferRow};
-use super::schema::{
-    ledger_accounts, ledger_failed_transfers, ledger_head, ledger_pending_holds, ledger_transfers,
-};
+use super::schema::{ledger_accounts, ledger_failed_transfers, ledger_head, ledger_transfers};
 use super::{now_ns, LedgerError, PgLedger, LAPSED_HOLDS_PER_BATCH, MAX_BATCH};
 use crate::engine::{
     apply_accounts, first_timestamp, TransferBatchEffects, TransferEngine, WorkingSet,
@@ -127,6 +126,14 @@ impl PgLedger {
     }
 }
 
+/// How a batch's statements must be planned. Every statement of a batch is a lookup
+/// or update by key; without these the planner may pick a sequential scan for a large
+/// `= ANY` list (or before the tables have statistics), and a batch's cost grows with
+/// the journal's size. The penalty the settings add to plan costs would in turn trigger
+/// JIT compilation, which costs more than any of these statements: off too.
+pub const PLANNER_SETTINGS: &str = "SET enable_seqscan = off; SET enable_hashjoin = off; \
+     SET enable_mergejoin = off; SET jit = off";
+
 /// The chain head, locked for the rest of the caller's transaction.
 pub struct ChainLock {
     head: Head,
@@ -155,15 +162,13 @@ impl TransferBatch {
     /// batch writes the ledger. Take it first, before any other row lock, so every
     /// writer locks in the same order. Call inside a transaction.
     pub fn lock(conn: &mut PgConnection) -> Result<ChainLock, LedgerError> {
-        // Every statement of a batch is a lookup or update by key. Without this the
-        // planner may pick a sequential scan for a large `= ANY` list (or before the
-        // tables have statistics) and a batch's cost grows with the journal's size. The
-        // penalty those settings add to plan costs would in turn trigger JIT
-        // compilation, which costs more than any of these statements: off too.
-        conn.batch_execute(
-            "SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; \
-             SET LOCAL enable_mergejoin = off; SET LOCAL jit = off",
-        )?;
+        conn.batch_execute(&PLANNER_SETTINGS.replace("SET ", "SET LOCAL "))?;
+        Self::lock_configured(conn)
+    }
+
+    /// [`TransferBatch::lock`] on a connection whose session already runs with
+    /// [`PLANNER_SETTINGS`] (one round trip less per batch).
+    pub fn lock_configured(conn: &mut PgConnection) -> Result<ChainLock, LedgerError> {
         Ok(ChainLock {
             head: lock_head(conn)?,
         })
@@ -289,20 +294,16 @@ fn load_working_set(
         set.failed.insert(id.as_u128(), code);
     }
 
-    let referenced = uuids(pending_ids.iter().copied());
-    let mut holds = ledger_pending_holds::table
-        .filter(ledger_pending_holds::id.eq_any(&referenced))
-        .select(HoldRow::as_select())
-        .load(conn)?;
-    holds.extend(
-        ledger_pending_holds::table
-            .filter(ledger_pending_holds::status.eq(0))
-            .filter(ledger_pending_holds::expires_at.le(db_i64(now)))
-            .order(ledger_pending_holds::expires_at)
-            .limit(LAPSED_HOLDS_PER_BATCH)
-            .select(HoldRow::as_select())
-            .load(conn)?,
-    );
+    // The holds the batch names, and a bounded number of lapsed ones, in one trip.
+    let holds: Vec<HoldRow> = Prepared::new(
+        "SELECT * FROM ledger_pending_holds WHERE id = ANY($1) UNION ALL \
+         (SELECT * FROM ledger_pending_holds WHERE status = 0 AND expires_at <= $2 \
+         ORDER BY expires_at LIMIT $3)",
+    )
+    .bind::<Array<SqlUuid>, _>(uuids(pending_ids.iter().copied()))
+    .bind::<BigInt, _>(db_i64(now))
+    .bind::<BigInt, _>(LAPSED_HOLDS_PER_BATCH)
+    .load(conn)?;
     for row in holds {
         let hold = row.into_hold()?;
         set.holds.insert(hold.id, hold);
@@ -339,179 +340,148 @@ fn write_effects(
     head: &Head,
     fx: &TransferBatchEffects,
 ) -> Result<(), LedgerError> {
+    if fx.created.is_empty()
+        && fx.new_holds.is_empty()
+        && fx.resolved_holds.is_empty()
+        && fx.failed.is_empty()
+        && fx.accounts.is_empty()
+    {
+        return Ok(());
+    }
     let mut last_seq = head.last_seq;
     let mut last_hash = head.last_hash;
-
-    if !fx.created.is_empty() {
-        let n = fx.created.len();
-        let mut seq = Vec::with_capacity(n);
-        let mut hash = Vec::with_capacity(n);
-        for t in &fx.created {
-            last_seq += 1;
-            last_hash = chain_hash(&last_hash, t);
-            seq.push(last_seq);
-            hash.push(last_hash.to_vec());
-        }
-        let col_u128 = |f: fn(&Transfer) -> u128| -> Vec<Uuid> {
-            fx.created.iter().map(|t| uuid(f(t))).collect()
-        };
-        let col_i64 = |f: fn(&Transfer) -> i64| -> Vec<i64> { fx.created.iter().map(f).collect() };
-        diesel::sql_query(
-            "INSERT INTO ledger_transfers (seq, id, debit_account_id, credit_account_id, amount, \
-             pending_id, user_data_128, user_data_64, user_data_32, timeout, ledger, code, flags, \
-             \"timestamp\", hash) \
-             SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::uuid[], $4::uuid[], $5::bigint[], \
-             $6::uuid[], $7::uuid[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], \
-             $12::integer[], $13::integer[], $14::bigint[], $15::bytea[])",
-        )
-        .bind::<Array<BigInt>, _>(seq)
-        .bind::<Array<SqlUuid>, _>(col_u128(|t| t.id))
-        .bind::<Array<SqlUuid>, _>(col_u128(|t| t.debit_account_id))
-        .bind::<Array<SqlUuid>, _>(col_u128(|t| t.credit_account_id))
-        .bind::<Array<BigInt>, _>(col_i64(|t| db_i64(t.amount)))
-        .bind::<Array<SqlUuid>, _>(col_u128(|t| t.pending_id))
-        .bind::<Array<SqlUuid>, _>(col_u128(|t| t.user_data_128))
-        .bind::<Array<BigInt>, _>(col_i64(|t| t.user_data_64 as i64))
-        .bind::<Array<BigInt>, _>(col_i64(|t| i64::from(t.user_data_32)))
-        .bind::<Array<BigInt>, _>(col_i64(|t| i64::from(t.timeout)))
-        .bind::<Array<BigInt>, _>(col_i64(|t| i64::from(t.ledger)))
-        .bind::<Array<Integer>, _>(
-            fx.created
-                .iter()
-                .map(|t| i32::from(t.code))
-                .collect::<Vec<_>>(),
-        )
-        .bind::<Array<Integer>, _>(
-            fx.created
-                .iter()
-                .map(|t| i32::from(t.flags.bits()))
-                .collect::<Vec<_>>(),
-        )
-        .bind::<Array<BigInt>, _>(col_i64(|t| db_i64(t.timestamp)))
-        .bind::<Array<Binary>, _>(hash)
-        .execute(conn)?;
+    let n = fx.created.len();
+    let mut seq = Vec::with_capacity(n);
+    let mut hash = Vec::with_capacity(n);
+    for t in &fx.created {
+        last_seq += 1;
+        last_hash = chain_hash(&last_hash, t);
+        seq.push(last_seq);
+        hash.push(last_hash.to_vec());
     }
-
-    if !fx.new_holds.is_empty() {
-        let h = &fx.new_holds;
-        diesel::sql_query(
-            "INSERT INTO ledger_pending_holds \
-             (id, debit_account_id, credit_account_id, amount, expires_at, status) \
-             SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::bigint[], \
-             $5::bigint[], $6::smallint[])",
-        )
-        .bind::<Array<SqlUuid>, _>(uuids(h.iter().map(|h| h.id)))
-        .bind::<Array<SqlUuid>, _>(uuids(h.iter().map(|h| h.debit_account_id)))
-        .bind::<Array<SqlUuid>, _>(uuids(h.iter().map(|h| h.credit_account_id)))
-        .bind::<Array<BigInt>, _>(h.iter().map(|h| db_i64(h.amount)).collect::<Vec<_>>())
-        .bind::<Array<diesel::sql_types::Nullable<BigInt>>, _>(
-            h.iter()
-                .map(|h| h.expires_at.map(db_i64))
-                .collect::<Vec<_>>(),
-        )
-        .bind::<Array<SmallInt>, _>(h.iter().map(|h| h.status.to_db()).collect::<Vec<_>>())
-        .execute(conn)?;
-    }
-
-    if !fx.resolved_holds.is_empty() {
-        let r = &fx.resolved_holds;
-        diesel::sql_query(
-            "UPDATE ledger_pending_holds h SET status = v.status \
-             FROM unnest($1::uuid[], $2::smallint[]) AS v(id, status) WHERE h.id = v.id",
-        )
-        .bind::<Array<SqlUuid>, _>(uuids(r.iter().map(|(id, _)| *id)))
-        .bind::<Array<SmallInt>, _>(r.iter().map(|(_, s)| s.to_db()).collect::<Vec<_>>())
-        .execute(conn)?;
-    }
-
-    if !fx.failed.is_empty() {
-        diesel::sql_query(
-            "INSERT INTO ledger_failed_transfers (id, result) \
-             SELECT * FROM unnest($1::uuid[], $2::integer[]) ON CONFLICT (id) DO NOTHING",
-        )
-        .bind::<Array<SqlUuid>, _>(uuids(fx.failed.iter().map(|(id, _)| *id)))
-        .bind::<Array<Integer>, _>(
-            fx.failed
-                .iter()
-                .map(|(_, r)| i32::from(r.code()))
-                .collect::<Vec<_>>(),
-        )
-        .execute(conn)?;
-    }
-
-    if !fx.accounts.is_empty() {
-        let a = &fx.accounts;
-        diesel::sql_query(
-            "UPDATE ledger_accounts a SET debits_pending = v.dp, debits_posted = v.dpo, \
-             credits_pending = v.cp, credits_posted = v.cpo \
-             FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) \
-             AS v(id, dp, dpo, cp, cpo) WHERE a.id = v.id",
-        )
-        .bind::<Array<SqlUuid>, _>(uuids(a.iter().map(|a| a.id)))
-        .bind::<Array<BigInt>, _>(
-            a.iter()
-                .map(|a| db_i64(a.debits_pending))
-                .collect::<Vec<_>>(),
-        )
-        .bind::<Array<BigInt>, _>(
-            a.iter()
-                .map(|a| db_i64(a.debits_posted))
-                .collect::<Vec<_>>(),
-        )
-        .bind::<Array<BigInt>, _>(
-            a.iter()
-                .map(|a| db_i64(a.credits_pending))
-                .collect::<Vec<_>>(),
-        )
-        .bind::<Array<BigInt>, _>(
-            a.iter()
-                .map(|a| db_i64(a.credits_posted))
-                .collect::<Vec<_>>(),
-        )
-        .execute(conn)?;
-    }
-
-    if !fx.history.is_empty() {
-        let h = &fx.history;
-        diesel::sql_query(
-            "INSERT INTO ledger_account_balances (account_id, \"timestamp\", debits_pending, \
-             debits_posted, credits_pending, credits_posted) \
-             SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[], \
-             $5::bigint[], $6::bigint[])",
-        )
-        .bind::<Array<SqlUuid>, _>(uuids(h.iter().map(|b| b.account_id)))
-        .bind::<Array<BigInt>, _>(h.iter().map(|b| db_i64(b.timestamp)).collect::<Vec<_>>())
-        .bind::<Array<BigInt>, _>(
-            h.iter()
-                .map(|b| db_i64(b.debits_pending))
-                .collect::<Vec<_>>(),
-        )
-        .bind::<Array<BigInt>, _>(
-            h.iter()
-                .map(|b| db_i64(b.debits_posted))
-                .collect::<Vec<_>>(),
-        )
-        .bind::<Array<BigInt>, _>(
-            h.iter()
-                .map(|b| db_i64(b.credits_pending))
-                .collect::<Vec<_>>(),
-        )
-        .bind::<Array<BigInt>, _>(
-            h.iter()
-                .map(|b| db_i64(b.credits_posted))
-                .collect::<Vec<_>>(),
-        )
-        .execute(conn)?;
-    }
-
-    if fx.last_timestamp > head.last_timestamp {
-        diesel::update(ledger_head::table)
-            .set((
-                ledger_head::last_seq.eq(last_seq),
-                ledger_head::last_hash.eq(last_hash.to_vec()),
-                ledger_head::last_timestamp.eq(db_i64(fx.last_timestamp)),
-            ))
-            .execute(conn)?;
-    }
+    let col_u128 =
+        |f: fn(&Transfer) -> u128| -> Vec<Uuid> { fx.created.iter().map(|t| uuid(f(t))).collect() };
+    let col_i64 = |f: fn(&Transfer) -> i64| -> Vec<i64> { fx.created.iter().map(f).collect() };
+    let (h, r, a, b) = (&fx.new_holds, &fx.resolved_holds, &fx.accounts, &fx.history);
+    // One statement, one round trip: every part is an `unnest` of its own arrays (empty
+    // ones write nothing), and the parts touch disjoint rows (a hold resolved here was
+    // not created here).
+    Prepared::new(
+        "WITH created AS (INSERT INTO ledger_transfers (seq, id, debit_account_id, \
+         credit_account_id, amount, pending_id, user_data_128, user_data_64, user_data_32, \
+         timeout, ledger, code, flags, \"timestamp\", hash) \
+         SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::uuid[], $4::uuid[], $5::bigint[], \
+         $6::uuid[], $7::uuid[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], \
+         $12::integer[], $13::integer[], $14::bigint[], $15::bytea[])), \
+         held AS (INSERT INTO ledger_pending_holds \
+         (id, debit_account_id, credit_account_id, amount, expires_at, status) \
+         SELECT * FROM unnest($16::uuid[], $17::uuid[], $18::uuid[], $19::bigint[], \
+         $20::bigint[], $21::smallint[])), \
+         resolved AS (UPDATE ledger_pending_holds h SET status = v.status \
+         FROM unnest($22::uuid[], $23::smallint[]) AS v(id, status) WHERE h.id = v.id), \
+         failed AS (INSERT INTO ledger_failed_transfers (id, result) \
+         SELECT * FROM unnest($24::uuid[], $25::integer[]) ON CONFLICT (id) DO NOTHING), \
+         balances AS (UPDATE ledger_accounts a SET debits_pending = v.dp, \
+         debits_posted = v.dpo, credits_pending = v.cp, credits_posted = v.cpo \
+         FROM unnest($26::uuid[], $27::bigint[], $28::bigint[], $29::bigint[], $30::bigint[]) \
+         AS v(id, dp, dpo, cp, cpo) WHERE a.id = v.id), \
+         history AS (INSERT INTO ledger_account_balances (account_id, \"timestamp\", \
+         debits_pending, debits_posted, credits_pending, credits_posted) \
+         SELECT * FROM unnest($31::uuid[], $32::bigint[], $33::bigint[], $34::bigint[], \
+         $35::bigint[], $36::bigint[])) \
+         UPDATE ledger_head SET last_seq = $37, last_hash = $38, \
+         last_timestamp = GREATEST(last_timestamp, $39)",
+    )
+    .bind::<Array<BigInt>, _>(seq)
+    .bind::<Array<SqlUuid>, _>(col_u128(|t| t.id))
+    .bind::<Array<SqlUuid>, _>(col_u128(|t| t.debit_account_id))
+    .bind::<Array<SqlUuid>, _>(col_u128(|t| t.credit_account_id))
+    .bind::<Array<BigInt>, _>(col_i64(|t| db_i64(t.amount)))
+    .bind::<Array<SqlUuid>, _>(col_u128(|t| t.pending_id))
+    .bind::<Array<SqlUuid>, _>(col_u128(|t| t.user_data_128))
+    .bind::<Array<BigInt>, _>(col_i64(|t| t.user_data_64 as i64))
+    .bind::<Array<BigInt>, _>(col_i64(|t| i64::from(t.user_data_32)))
+    .bind::<Array<BigInt>, _>(col_i64(|t| i64::from(t.timeout)))
+    .bind::<Array<BigInt>, _>(col_i64(|t| i64::from(t.ledger)))
+    .bind::<Array<Integer>, _>(
+        fx.created
+            .iter()
+            .map(|t| i32::from(t.code))
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<Integer>, _>(
+        fx.created
+            .iter()
+            .map(|t| i32::from(t.flags.bits()))
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<BigInt>, _>(col_i64(|t| db_i64(t.timestamp)))
+    .bind::<Array<Binary>, _>(hash)
+    .bind::<Array<SqlUuid>, _>(uuids(h.iter().map(|h| h.id)))
+    .bind::<Array<SqlUuid>, _>(uuids(h.iter().map(|h| h.debit_account_id)))
+    .bind::<Array<SqlUuid>, _>(uuids(h.iter().map(|h| h.credit_account_id)))
+    .bind::<Array<BigInt>, _>(h.iter().map(|h| db_i64(h.amount)).collect::<Vec<_>>())
+    .bind::<Array<diesel::sql_types::Nullable<BigInt>>, _>(
+        h.iter()
+            .map(|h| h.expires_at.map(db_i64))
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<SmallInt>, _>(h.iter().map(|h| h.status.to_db()).collect::<Vec<_>>())
+    .bind::<Array<SqlUuid>, _>(uuids(r.iter().map(|(id, _)| *id)))
+    .bind::<Array<SmallInt>, _>(r.iter().map(|(_, s)| s.to_db()).collect::<Vec<_>>())
+    .bind::<Array<SqlUuid>, _>(uuids(fx.failed.iter().map(|(id, _)| *id)))
+    .bind::<Array<Integer>, _>(
+        fx.failed
+            .iter()
+            .map(|(_, r)| i32::from(r.code()))
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<SqlUuid>, _>(uuids(a.iter().map(|a| a.id)))
+    .bind::<Array<BigInt>, _>(
+        a.iter()
+            .map(|a| db_i64(a.debits_pending))
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<BigInt>, _>(
+        a.iter()
+            .map(|a| db_i64(a.debits_posted))
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<BigInt>, _>(
+        a.iter()
+            .map(|a| db_i64(a.credits_pending))
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<BigInt>, _>(
+        a.iter()
+            .map(|a| db_i64(a.credits_posted))
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<SqlUuid>, _>(uuids(b.iter().map(|b| b.account_id)))
+    .bind::<Array<BigInt>, _>(b.iter().map(|b| db_i64(b.timestamp)).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(
+        b.iter()
+            .map(|b| db_i64(b.debits_pending))
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<BigInt>, _>(
+        b.iter()
+            .map(|b| db_i64(b.debits_posted))
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<BigInt>, _>(
+        b.iter()
+            .map(|b| db_i64(b.credits_pending))
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<BigInt>, _>(
+        b.iter()
+            .map(|b| db_i64(b.credits_posted))
+            .collect::<Vec<_>>(),
+    )
+    .bind::<BigInt, _>(last_seq)
+    .bind::<Binary, _>(last_hash.to_vec())
+    .bind::<BigInt, _>(db_i64(fx.last_timestamp))
+    .execute(conn)?;
     Ok(())
 }

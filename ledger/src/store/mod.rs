@@ -3,6 +3,7 @@
 //! pure engine, and writes its effects with a handful of multi-row statements.
 
 mod batch;
+mod prepared;
 mod read;
 mod rows;
 mod schema;
@@ -13,7 +14,8 @@ use diesel::pg::PgConnection;
 use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
-pub use batch::{ChainLock, TransferBatch};
+pub use batch::{ChainLock, TransferBatch, PLANNER_SETTINGS};
+pub use prepared::Prepared;
 pub use read::{BrokenLink, EntriesPage, Entry, EntrySide, LedgerTotals, VerifyReport};
 
 /// Every migration of the project, embedded so the binary carries its schema.

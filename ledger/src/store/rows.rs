@@ -143,7 +143,7 @@ impl TransferRow {
     }
 }
 
-#[derive(Queryable, Selectable)]
+#[derive(Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = ledger_pending_holds)]
 pub(crate) struct HoldRow {
     id: Uuid,
