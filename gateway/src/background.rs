@@ -14,7 +14,8 @@ use std::future::Future;
 use std::time::Duration;
 
 use actix_web::web::Data;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
+use diesel::pg::PgConnection;
 use diesel::prelude::*;
 
 use crate::commit::{Command, Reply};
@@ -74,41 +75,57 @@ async fn expire_requests(state: Data<AppState>) -> Result<(), ApiError> {
 /// Deletes in slices, so pruning never holds many row locks at once.
 const PRUNE_SLICE: i64 = 5_000;
 
-async fn prune(state: Data<AppState>) -> Result<(), ApiError> {
-    db::run(&state, |conn| {
-        let now = Utc::now();
-        let keys = diesel::sql_query(
-            "DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM idempotency_keys \
-             WHERE created_at < $1 AND response_status IS NOT NULL LIMIT $2)",
-        )
-        .bind::<diesel::sql_types::Timestamptz, _>(now - chrono::Duration::hours(25))
-        .bind::<diesel::sql_types::BigInt, _>(PRUNE_SLICE)
-        .execute(conn)?;
-        let webhooks = diesel::sql_query(
-            "DELETE FROM merchant_webhook_events WHERE ctid IN (SELECT ctid FROM \
-             merchant_webhook_events WHERE delivered_at < $1 LIMIT $2)",
-        )
-        .bind::<diesel::sql_types::Timestamptz, _>(now - chrono::Duration::days(30))
-        .bind::<diesel::sql_types::BigInt, _>(PRUNE_SLICE)
-        .execute(conn)?;
-        let inquiries = diesel::sql_query(
-            "DELETE FROM bill_inquiries i WHERE i.ctid IN (SELECT b.ctid FROM bill_inquiries b \
-             WHERE b.created_at < $1 AND NOT EXISTS (SELECT 1 FROM biller_payments p \
-             WHERE p.bill_id = b.id) LIMIT $2)",
-        )
-        .bind::<diesel::sql_types::Timestamptz, _>(now - chrono::Duration::days(90))
-        .bind::<diesel::sql_types::BigInt, _>(PRUNE_SLICE)
-        .execute(conn)?;
-        let markers = crate::markers::prune(conn, now)?;
-        let sessions = crate::citizens::sessions::prune(conn, now)?;
-        let instances = crate::instance::prune(conn)?;
-        let total = keys + webhooks + inquiries + markers + sessions + instances;
-        if total > 0 {
-            tracing::info!(keys, webhooks, inquiries, markers, sessions, instances, "pruned");
-        }
-        Ok(())
+/// What one round of pruning deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pruned {
+    pub keys: usize,
+    pub webhooks: usize,
+    pub inquiries: usize,
+    pub markers: usize,
+    pub sessions: usize,
+    pub instances: usize,
+}
+
+/// Deletes, as of `now`, what nothing needs any more (a slice of each at most).
+pub fn prune_expired(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<Pruned, ApiError> {
+    let keys = diesel::sql_query(
+        "DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM idempotency_keys \
+         WHERE created_at < $1 AND response_status IS NOT NULL LIMIT $2)",
+    )
+    .bind::<diesel::sql_types::Timestamptz, _>(now - chrono::Duration::hours(25))
+    .bind::<diesel::sql_types::BigInt, _>(PRUNE_SLICE)
+    .execute(conn)?;
+    let webhooks = diesel::sql_query(
+        "DELETE FROM merchant_webhook_events WHERE ctid IN (SELECT ctid FROM \
+         merchant_webhook_events WHERE delivered_at < $1 LIMIT $2)",
+    )
+    .bind::<diesel::sql_types::Timestamptz, _>(now - chrono::Duration::days(30))
+    .bind::<diesel::sql_types::BigInt, _>(PRUNE_SLICE)
+    .execute(conn)?;
+    let inquiries = diesel::sql_query(
+        "DELETE FROM bill_inquiries i WHERE i.ctid IN (SELECT b.ctid FROM bill_inquiries b \
+         WHERE b.created_at < $1 AND NOT EXISTS (SELECT 1 FROM biller_payments p \
+         WHERE p.bill_id = b.id) LIMIT $2)",
+    )
+    .bind::<diesel::sql_types::Timestamptz, _>(now - chrono::Duration::days(90))
+    .bind::<diesel::sql_types::BigInt, _>(PRUNE_SLICE)
+    .execute(conn)?;
+    Ok(Pruned {
+        keys,
+        webhooks,
+        inquiries,
+        markers: crate::markers::prune(conn, now)?,
+        sessions: crate::citizens::sessions::prune(conn, now)?,
+        instances: crate::instance::prune(conn)?,
     })
-    .await
+}
+
+async fn prune(state: Data<AppState>) -> Result<(), ApiError> {
+    let pruned = db::run(&state, |conn| prune_expired(conn, Utc::now())).await?;
+    if pruned != Pruned::default() {
+        tracing::info!(?pruned, "pruned");
+    }
+    Ok(())
 }
 
 /// Starts every background task.

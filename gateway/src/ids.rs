@@ -65,6 +65,23 @@ pub fn derive(prefix: &str, parts: &[&str]) -> String {
     encode(prefix, u128::from_be_bytes(bytes) | 1 << 79)
 }
 
+/// An id as the API defines them (the prefix and at most 24 letters and digits in
+/// all): `Ok(None)` when well formed but not one this gateway could have issued
+/// (that is a 404 once the caller is known, not a 400).
+pub fn lookup(kind: &'static str, prefix: &str, id: &str) -> Result<Option<u128>, ApiError> {
+    let well_formed = id.len() <= 24
+        && id.strip_prefix(prefix).is_some_and(|rest| {
+            !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric())
+        });
+    if !well_formed {
+        return Err(ApiError::InvalidId {
+            kind,
+            id: id.chars().take(40).collect(),
+        });
+    }
+    Ok(decode(kind, prefix, id).ok())
+}
+
 pub const ACCOUNT: &str = "acc_";
 pub const TRANSFER: &str = "trf_";
 
@@ -90,6 +107,18 @@ mod tests {
         assert_ne!(derive("pay_", &["ab", "c"]), derive("pay_", &["a", "bc"]));
         assert_eq!(a.len(), 20);
         assert!(a.starts_with("pay_"));
+    }
+
+    #[test]
+    fn well_formed_ids_we_never_issued_are_unknown_not_malformed() {
+        assert_eq!(
+            lookup("account", ACCOUNT, "acc_doesnotexist0000").unwrap(),
+            None
+        );
+        assert_eq!(lookup("account", ACCOUNT, "acc_1f").unwrap(), Some(47));
+        for bad in ["acc_", "pay_1", "acc_a-b", "acc_0123456789abcdefghijk"] {
+            assert!(lookup("account", ACCOUNT, bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

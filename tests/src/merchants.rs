@@ -164,6 +164,11 @@ pub struct WebhookReceiver {
 
 impl WebhookReceiver {
     pub async fn start(fail_first: usize) -> Self {
+        Self::start_with(fail_first, std::time::Duration::ZERO).await
+    }
+
+    /// A receiver that takes `delay` to answer each delivery (a slow merchant).
+    pub async fn start_with(fail_first: usize, delay: std::time::Duration) -> Self {
         use std::sync::atomic::Ordering;
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -207,6 +212,7 @@ impl WebhookReceiver {
                         data.extend_from_slice(&buf[..n]);
                     }
                     let body = String::from_utf8_lossy(&data[body_start..]).to_string();
+                    tokio::time::sleep(delay).await;
                     let attempt = count.fetch_add(1, Ordering::SeqCst);
                     let status = if attempt < fail_first {
                         "500 Internal Server Error"

@@ -179,7 +179,9 @@ pub fn verify_ipn_body(
     body: &[u8],
     credentials: &MomoCredentials,
 ) -> Result<SignedIpn, CallbackError> {
-    let ipn: MomoIpn = serde_json::from_slice(body).map_err(|_| CallbackError::BadSignature)?;
+    // Not MoMo's IPN at all: malformed input, told apart from a forged one (401).
+    let ipn: MomoIpn = serde_json::from_slice(body)
+        .map_err(|e| CallbackError::Malformed(format!("not a MoMo IPN: {e}")))?;
     verify_ipn(ipn, credentials)
 }
 

@@ -205,6 +205,18 @@ fn vnpay_ipn_checks_in_vnpay_order() {
         reply(signed_vnpay_ipn("15000000", "00", DEMO_SECRET), done),
         Err("02")
     );
+    // Signed with our secret but for another terminal: not one of our orders.
+    let other_terminal = VnpayCredentials::new("OTHER001", DEMO_SECRET);
+    assert_eq!(
+        vnpay::verify_ipn(
+            &signed_vnpay_ipn("15000000", "00", DEMO_SECRET),
+            &other_terminal
+        )
+        .and_then(|signed| signed.check(FOUND))
+        .map_err(|err| vnpay::ipn_reply_for(&err).rsp_code())
+        .map(|_| ()),
+        Err("01")
+    );
 }
 
 fn momo_ipn(amount: u64, result_code: i32) -> momo_wire::MomoIpn {
@@ -252,10 +264,13 @@ fn momo_ipn_replies() {
         already_recorded: true,
     };
     assert_eq!(status(momo_ipn(150_000, 0), done), Err(204));
-    assert_eq!(
-        momo::verify_ipn_body(b"{}", &creds).map(|_| ()),
-        Err(CallbackError::BadSignature)
-    );
+    // Garbage is malformed input (400), not a forged IPN (401).
+    for garbage in [&b"{}"[..], b"not json", b"[1,2]"] {
+        let err = momo::verify_ipn_body(garbage, &creds)
+            .map(|_| ())
+            .unwrap_err();
+        assert_eq!(momo::ipn_status_for(&err), 400, "{err}");
+    }
 }
 
 #[test]

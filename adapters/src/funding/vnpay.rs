@@ -146,6 +146,10 @@ pub fn verify_ipn(
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
+    // An order of another terminal is none of ours, whatever its reference.
+    if get("vnp_TmnCode") != credentials.tmn_code {
+        return Err(CallbackError::UnknownOrder(get("vnp_TxnRef")));
+    }
     Ok(SignedIpn {
         txn_ref: get("vnp_TxnRef"),
         vnp_amount: get("vnp_Amount"),

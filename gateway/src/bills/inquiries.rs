@@ -74,7 +74,11 @@ impl InquiryRow {
         now: DateTime<Utc>,
     ) -> Result<Self, ApiError> {
         Ok(Self {
-            id: crate::db::new_id("bill_"),
+            // The same bill inquired again by the same citizen keeps its id.
+            id: crate::ids::derive(
+                "bill_",
+                &[identity_id, &statement.biller_code, &statement.bill_ref],
+            ),
             identity_id: identity_id.to_string(),
             biller_code: statement.biller_code.clone(),
             bill_ref: statement.bill_ref.clone(),
@@ -120,9 +124,20 @@ pub fn biller_name(code: &str) -> String {
     find_biller(code).map_or_else(|| code.to_string(), |b| b.name.to_string())
 }
 
+/// Stores the inquiry, or refreshes the one of the same bill (its status and amount
+/// as the biller answered now).
 pub fn insert(conn: &mut PgConnection, row: &InquiryRow) -> Result<(), ApiError> {
     diesel::insert_into(bill_inquiries::table)
         .values(row)
+        .on_conflict(bill_inquiries::id)
+        .do_update()
+        .set((
+            bill_inquiries::customer_name.eq(&row.customer_name),
+            bill_inquiries::amount_due.eq(row.amount_due),
+            bill_inquiries::status.eq(&row.status),
+            bill_inquiries::details.eq(&row.details),
+            bill_inquiries::created_at.eq(row.created_at),
+        ))
         .execute(conn)?;
     Ok(())
 }

@@ -17,6 +17,7 @@ use crate::db;
 use crate::error::{ApiError, ErrorBody};
 use crate::routes::citizen::{caller, start_payment};
 use crate::routes::input;
+use crate::routes::pagination::PageQuery;
 use crate::state::AppState;
 
 /// A biller the gateway can pay.
@@ -36,18 +37,33 @@ pub struct BillerView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BillerList {
     pub data: Vec<BillerView>,
-    /// Always false: the whole catalogue fits one page.
     pub has_more: bool,
 }
 
-/// Every biller the gateway can pay. Public: the catalogue holds nothing personal, and
-/// apps show it before the citizen signs in.
+/// The billers the gateway can pay, in catalogue order, paged like every list. Public:
+/// the catalogue holds nothing personal, and apps show it before the citizen signs in.
 #[utoipa::path(get, path = "/v1/billers", tag = "bills",
-    responses((status = 200, body = BillerList)))]
+    params(PageQuery),
+    responses((status = 200, body = BillerList), (status = 400, body = ErrorBody)))]
 #[get("/v1/billers")]
-pub async fn list_billers() -> HttpResponse {
-    let data = billers()
+pub async fn list_billers(query: web::Query<PageQuery>) -> Result<HttpResponse, ApiError> {
+    let limit = query.limit()?;
+    let all = billers();
+    let start = match query.starting_after.as_deref() {
+        None => 0,
+        Some(code) => {
+            all.iter().position(|b| b.code == code).ok_or_else(|| {
+                ApiError::invalid(
+                    "starting_after is not a biller code",
+                    json!({ "param": "starting_after" }),
+                )
+            })? + 1
+        }
+    };
+    let rest = all.get(start..).unwrap_or_default();
+    let data = rest
         .iter()
+        .take(limit)
         .map(|b| BillerView {
             code: b.code.to_string(),
             name: b.name.to_string(),
@@ -55,10 +71,10 @@ pub async fn list_billers() -> HttpResponse {
             customer_code_pattern: b.customer_code_pattern.to_string(),
         })
         .collect();
-    HttpResponse::Ok().json(BillerList {
+    Ok(HttpResponse::Ok().json(BillerList {
         data,
-        has_more: false,
-    })
+        has_more: rest.len() > limit,
+    }))
 }
 
 #[derive(ToSchema)]
@@ -174,9 +190,20 @@ pub async fn inquire_bill(
 ) -> Result<HttpResponse, ApiError> {
     let (_, map) = input::object(&body)?;
     // Codes are printed in capitals; people type them either way.
-    let customer_code = input::string(&map, "customer_code", 64)?
-        .trim()
-        .to_ascii_uppercase();
+    let customer_code = match map.get("customer_code") {
+        None | Some(Value::Null) => input::string(&map, "customer_code", 64)?,
+        Some(Value::String(code)) if !code.trim().is_empty() && code.chars().count() <= 64 => {
+            code.clone()
+        }
+        Some(_) => {
+            return Err(invalid_customer_code(
+                "customer_code must be the customer's code at the biller".into(),
+                json!({ "param": "customer_code", "reason": "malformed" }),
+            ))
+        }
+    }
+    .trim()
+    .to_ascii_uppercase();
     let biller_code =
         input::optional_string(&map, "biller_code", 64)?.map(|c| c.trim().to_ascii_uppercase());
     let biller = route(&customer_code, biller_code.as_deref())?;

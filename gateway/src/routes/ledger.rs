@@ -65,9 +65,13 @@ fn account_view(a: &ledger::Account) -> AccountView {
 
 /// The operator sees every account; a citizen only their wallet and a merchant only
 /// its own account (anyone else's is not found).
-async fn may_see_account(req: &HttpRequest, state: &AppState, id: u128) -> Result<(), ApiError> {
+async fn may_see_account(
+    req: &HttpRequest,
+    state: &AppState,
+    id: Option<u128>,
+) -> Result<u128, ApiError> {
     let own = match authenticate(req, state).await? {
-        Principal::Operator => return Ok(()),
+        Principal::Operator => return id.ok_or(ApiError::NotFound("account")),
         Principal::Citizen(session) => Some(session.wallet_id()?),
         Principal::Merchant { merchant_id } => crate::db::run(state, move |conn| {
             crate::merchants::store::find(conn, &merchant_id)
@@ -76,10 +80,9 @@ async fn may_see_account(req: &HttpRequest, state: &AppState, id: u128) -> Resul
         .map(|m| m.ledger_id())
         .transpose()?,
     };
-    if own == Some(id) {
-        Ok(())
-    } else {
-        Err(ApiError::NotFound("account"))
+    match id {
+        Some(id) if own == Some(id) => Ok(id),
+        _ => Err(ApiError::NotFound("account")),
     }
 }
 
@@ -108,8 +111,8 @@ pub async fn get_account(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = ids::decode("account", ids::ACCOUNT, &path)?;
-    may_see_account(&req, &state, id).await?;
+    let id = ids::lookup("account", ids::ACCOUNT, &path)?;
+    let id = may_see_account(&req, &state, id).await?;
     let account = find_account(&state, id).await?;
     Ok(HttpResponse::Ok().json(account_view(&account)))
 }
@@ -176,14 +179,14 @@ pub async fn list_entries(
     path: web::Path<String>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = ids::decode("account", ids::ACCOUNT, &path)?;
+    let id = ids::lookup("account", ids::ACCOUNT, &path)?;
     let limit = query.limit()?;
     let cursor = query
         .starting_after
         .as_deref()
         .map(|c| ids::decode("transfer", ids::TRANSFER, c))
         .transpose()?;
-    may_see_account(&req, &state, id).await?;
+    let id = may_see_account(&req, &state, id).await?;
     find_account(&state, id).await?;
 
     let ledger = state.ledger.clone();
