@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/services.sh
-cargo build --release -p gateway -p adapters -p loadgen --bins
+cargo build --release -p gateway -p adapters -p bench --bins
 
 db_name=gateway_bench
 psql -h 127.0.0.1 -U postgres -d postgres -qAtc "DROP DATABASE IF EXISTS $db_name WITH (FORCE)"

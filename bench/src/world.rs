@@ -17,6 +17,8 @@ pub struct Citizen {
 pub struct Merchant {
     pub api_key: String,
     pub signing_secret: String,
+    /// Its ledger account (`acc_...`).
+    pub account: String,
 }
 
 pub struct World {
@@ -155,6 +157,7 @@ impl World {
         Ok(Merchant {
             api_key: text("api_key"),
             signing_secret: text("signing_secret"),
+            account: text("ledger_account_id"),
         })
     }
 

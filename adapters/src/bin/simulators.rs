@@ -33,6 +33,9 @@ enum Command {
         /// Address to listen on.
         #[arg(long, env = "SIMULATOR_ADDR", default_value = DEFAULT_SIMULATOR_ADDR)]
         addr: String,
+        /// Where the provider simulators call the gateway back.
+        #[arg(long, env = "GATEWAY_PUBLIC_URL")]
+        gateway_url: Option<String>,
     },
     /// Print a signed VNeID assertion.
     IssueAssertion(IssueArgs),
@@ -107,8 +110,12 @@ fn issue_assertion(args: IssueArgs, key: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
-async fn serve(addr: String, key: Vec<u8>) -> Result<(), String> {
-    let running = Simulators::new(SimulatorConfig::new(key))
+async fn serve(addr: String, gateway_url: Option<String>, key: Vec<u8>) -> Result<(), String> {
+    let mut config = SimulatorConfig::new(key);
+    if let Some(url) = gateway_url {
+        config = config.with_gateway_base_url(url);
+    }
+    let running = Simulators::new(config)
         .start(addr.as_str())
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
@@ -123,11 +130,11 @@ async fn main() -> ExitCode {
         Err(message) => Err(message),
         Ok(key) => match cli.command {
             Some(Command::IssueAssertion(args)) => issue_assertion(args, &key),
-            Some(Command::Serve { addr }) => serve(addr, key).await,
+            Some(Command::Serve { addr, gateway_url }) => serve(addr, gateway_url, key).await,
             None => {
                 let addr = std::env::var("SIMULATOR_ADDR")
                     .unwrap_or_else(|_| DEFAULT_SIMULATOR_ADDR.to_owned());
-                serve(addr, key).await
+                serve(addr, std::env::var("GATEWAY_PUBLIC_URL").ok(), key).await
             }
         },
     };

@@ -7,10 +7,7 @@
 //!
 //! `scripts/bench-gateway.sh` starts everything and runs it; see BENCHMARKS.md.
 
-mod cpu;
-mod load;
-mod seed;
-mod world;
+use bench::{cpu, load, seed, world};
 
 use std::fmt::Write as _;
 use std::process::ExitCode;
