@@ -132,6 +132,7 @@ pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
             provider_order_ttl_seconds: config.provider_order_ttl_seconds,
             qr_bank_bin: config.qr_bank_bin.clone(),
             qr_account: config.qr_account.clone(),
+            public_url: config.public_url.clone(),
         },
         Some(Arc::new(move |stats| observed.observe_batch(stats))),
     );

@@ -208,6 +208,7 @@ diesel::table! {
         refunded_amount -> BigInt,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        return_url -> Nullable<Text>,
     }
 }
 

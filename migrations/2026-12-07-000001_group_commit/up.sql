@@ -119,3 +119,6 @@ CREATE INDEX merchant_webhook_events_head_idx
 -- foreign key would look each up again and lock its row on every payment.
 ALTER TABLE payments DROP CONSTRAINT payments_identity_id_fkey;
 ALTER TABLE payments DROP CONSTRAINT payments_payee_identity_id_fkey;
+
+-- Where the hosted checkout page sends the payer once the request is final.
+ALTER TABLE merchant_payment_requests ADD COLUMN return_url text;

@@ -112,6 +112,7 @@ pub struct NewRequest {
     pub description: Option<String>,
     pub manual_capture: bool,
     pub expires_in_seconds: i64,
+    pub return_url: Option<String>,
 }
 
 /// What a provider's callback (or an answer to our query) said of an order.

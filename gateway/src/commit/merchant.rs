@@ -84,8 +84,9 @@ pub fn create_request(
             refunded_amount: 0,
             created_at: w.now,
             updated_at: w.now,
+            return_url: new.return_url.clone(),
         };
-        let view = row.view_at(w.now)?;
+        let view = row.view_at(w.now, &w.settings.public_url)?;
         w.requests.insert(id.clone(), row);
         json_answer(StatusCode::CREATED, &view)
     })
@@ -167,6 +168,7 @@ fn resolve(
                 ..Changes::default()
             },
             now,
+            &w.settings.public_url,
         )?;
         (row.clone(), event)
     };
@@ -240,7 +242,7 @@ pub fn capture(
             other => return refused(w, &request, other),
         }
         let row = resolve(w, &request, Resolution::Captured(amount))?;
-        json_answer(StatusCode::OK, &row.view_at(w.now)?)
+        json_answer(StatusCode::OK, &row.view_at(w.now, &w.settings.public_url)?)
     })
 }
 
@@ -259,7 +261,7 @@ pub fn void(
             other => return refused(w, &request, other),
         }
         let row = resolve(w, &request, Resolution::Voided)?;
-        json_answer(StatusCode::OK, &row.view_at(w.now)?)
+        json_answer(StatusCode::OK, &row.view_at(w.now, &w.settings.public_url)?)
     })
 }
 
@@ -346,6 +348,7 @@ pub fn refund(
                     ..Changes::default()
                 },
                 now,
+                &w.settings.public_url,
             )?;
             (row.clone(), event)
         };
@@ -409,6 +412,7 @@ pub fn expire_due(w: &mut Working, ledger: &mut TransferBatch) -> Result<Reply, 
                         RequestStatus::Expired,
                         Changes::default(),
                         now,
+                        &w.settings.public_url,
                     )?,
                     None => None,
                 };

@@ -449,6 +449,7 @@ fn record_merchant_payment(
                 refunded_amount: None,
             },
             now,
+            &w.settings.public_url,
         )?
     };
     w.events.extend(event);

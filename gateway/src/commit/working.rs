@@ -133,6 +133,8 @@ pub struct Settings {
     /// The gateway's collection account in merchants' VietQR codes.
     pub qr_bank_bin: String,
     pub qr_account: String,
+    /// The gateway's address as payers and providers see it.
+    pub public_url: String,
 }
 
 /// What a batch may read and change.

@@ -101,6 +101,8 @@ pub struct RequestRow {
     pub refunded_amount: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Where the hosted checkout page sends the payer once the request is final.
+    pub return_url: Option<String>,
 }
 
 /// A payment request as the API (and its webhooks) show it.
@@ -125,6 +127,16 @@ pub struct RequestView {
     pub refunded_amount: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The gateway's hosted checkout page for the request: the amount, the VietQR, a
+    /// countdown, and the status as it changes.
+    pub checkout_url: String,
+    /// Where that page sends the payer once the request is final.
+    pub return_url: Option<String>,
+}
+
+/// The hosted checkout page of a request.
+pub fn checkout_url(public_url: &str, id: &str) -> String {
+    format!("{}/checkout/{id}", public_url.trim_end_matches('/'))
 }
 
 impl RequestRow {
@@ -152,7 +164,7 @@ impl RequestRow {
         self.status_at(now).ok() == Some(RequestStatus::Open)
     }
 
-    pub fn view_at(&self, now: DateTime<Utc>) -> Result<RequestView, ApiError> {
+    pub fn view_at(&self, now: DateTime<Utc>, public_url: &str) -> Result<RequestView, ApiError> {
         Ok(RequestView {
             id: self.id.clone(),
             merchant_id: self.merchant_id.clone(),
@@ -168,6 +180,8 @@ impl RequestRow {
             refunded_amount: self.refunded_amount,
             created_at: self.created_at,
             updated_at: self.updated_at,
+            checkout_url: checkout_url(public_url, &self.id),
+            return_url: self.return_url.clone(),
         })
     }
 }
@@ -243,6 +257,7 @@ pub fn change_status(
     to: RequestStatus,
     changes: Changes,
     now: DateTime<Utc>,
+    public_url: &str,
 ) -> Result<Option<webhooks::NewEvent>, ApiError> {
     row.status = to.as_str().to_string();
     if let Some(payment_id) = changes.payment_id {
@@ -257,7 +272,7 @@ pub fn change_status(
     row.updated_at = now;
     match to.event() {
         Some(event) => {
-            let data = serde_json::to_value(row.view_at(now)?)
+            let data = serde_json::to_value(row.view_at(now, public_url)?)
                 .map_err(|e| ApiError::Internal(e.to_string()))?;
             Ok(Some(webhooks::event(&row.merchant_id, event, data, now)))
         }

@@ -34,6 +34,9 @@ pub struct PaymentRequestBody {
     pub capture: String,
     /// 60 to 86,400 (default 900).
     pub expires_in_seconds: Option<u64>,
+    /// Where the hosted checkout page sends the payer once the request is final, with
+    /// `payment_request_id` and `status` in the query: https (any http in demo mode).
+    pub return_url: Option<String>,
 }
 
 #[derive(ToSchema)]
@@ -73,6 +76,25 @@ fn expiry(map: &Map<String, Value>, min: u64) -> Result<u64, ApiError> {
                     json!({ "param": "expires_in_seconds" }),
                 )
             }),
+    }
+}
+
+/// Where a checkout page may send the payer: an https address (any http one in demo
+/// mode, where shops run on the developer's machine).
+fn check_return_url(raw: &str, demo: bool) -> Result<(), ApiError> {
+    let ok = reqwest::Url::parse(raw).is_ok_and(|url| {
+        url.host_str().is_some()
+            && (url.scheme() == "https" || (demo && url.scheme() == "http"))
+            && url.username().is_empty()
+            && url.password().is_none()
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(
+            "return_url must be an https URL (any http URL in demo mode)",
+            json!({ "param": "return_url" }),
+        ))
     }
 }
 
@@ -125,6 +147,10 @@ pub async fn create_request(
         &map,
         state.config.merchant_request_min_expiry_seconds.max(1),
     )?;
+    let return_url = input::optional_string(&map, "return_url", 2048)?;
+    if let Some(url) = &return_url {
+        check_return_url(url, state.config.demo)?;
+    }
     idempotency::key_from(&req)?;
     let merchant = require_merchant(&req, &state, Some(&body)).await?;
     let key = merchant_key(&req, &merchant.id, &value)?;
@@ -139,6 +165,7 @@ pub async fn create_request(
                 description,
                 manual_capture: capture == "manual",
                 expires_in_seconds: i64::try_from(expires_in).unwrap_or(900),
+                return_url,
             },
         })
         .await?;
@@ -171,7 +198,7 @@ pub async fn get_request(
         requests::find_own(conn, &merchant.id, &id)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(row.view_at(Utc::now())?))
+    Ok(HttpResponse::Ok().json(row.view_at(Utc::now(), &state.config.public_url)?))
 }
 
 /// Reads an action's amount field from its body.
