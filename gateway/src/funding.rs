@@ -3,14 +3,16 @@
 use std::time::Duration;
 
 use adapters::funding::{
-    FundingError, FundingProvider, MomoCredentials, MomoFunding, Provider, VnpayCredentials,
-    VnpayFunding, ZaloPayCredentials, ZaloPayFunding,
+    FundingError, FundingProvider, MomoCredentials, MomoFunding, OrderQueries, Provider,
+    QueryTargets, VnpayCredentials, VnpayFunding, ZaloPayCredentials, ZaloPayFunding,
 };
 
 use crate::config::Config;
 
 /// The three providers with the credentials their callbacks are checked with.
 pub struct FundingProviders {
+    /// Asks the three about orders whose callback is late.
+    pub queries: OrderQueries,
     pub vnpay: VnpayFunding,
     pub momo: MomoFunding,
     pub zalopay: ZaloPayFunding,
@@ -42,7 +44,20 @@ impl FundingProviders {
         );
         let timeout = Duration::from_millis(config.outside_timeout_ms);
         let error = |e: FundingError| e.to_string();
+        let queries = OrderQueries::new(
+            QueryTargets {
+                vnpay_base_url: config.vnpay_base_url.clone(),
+                vnpay: vnpay_credentials.clone(),
+                momo_base_url: config.momo_base_url.clone(),
+                momo: momo_credentials.clone(),
+                zalopay_base_url: config.zalopay_base_url.clone(),
+                zalopay: zalopay_credentials.clone(),
+            },
+            timeout,
+        )
+        .map_err(error)?;
         Ok(Self {
+            queries,
             vnpay: VnpayFunding::new(&config.vnpay_base_url, vnpay_credentials.clone()),
             momo: MomoFunding::new(&config.momo_base_url, momo_credentials.clone(), timeout)
                 .map_err(error)?,

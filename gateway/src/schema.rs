@@ -119,6 +119,7 @@ diesel::table! {
         recorded_at -> Nullable<Timestamptz>,
         provider_transaction_id -> Nullable<Text>,
         result_code -> Nullable<Text>,
+        queries -> Integer,
     }
 }
 

@@ -1,3 +1,4 @@
+ALTER TABLE provider_orders DROP COLUMN queries;
 ALTER TABLE merchant_payment_requests DROP COLUMN return_url;
 ALTER TABLE payments ADD CONSTRAINT payments_identity_id_fkey FOREIGN KEY (identity_id) REFERENCES identities (id);
 ALTER TABLE payments ADD CONSTRAINT payments_payee_identity_id_fkey FOREIGN KEY (payee_identity_id) REFERENCES identities (id);

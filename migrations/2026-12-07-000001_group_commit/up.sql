@@ -122,3 +122,7 @@ ALTER TABLE payments DROP CONSTRAINT payments_payee_identity_id_fkey;
 
 -- Where the hosted checkout page sends the payer once the request is final.
 ALTER TABLE merchant_payment_requests ADD COLUMN return_url text;
+
+-- How many times the provider was asked about an order whose callback is late; the
+-- next question waits twice as long as the last.
+ALTER TABLE provider_orders ADD COLUMN queries integer NOT NULL DEFAULT 0;

@@ -163,7 +163,8 @@ async fn a_cancelled_order_fails_the_topup_and_moves_nothing() {
             wait_for_status(&gw, &session, payment["id"].as_str().unwrap(), "failed").await;
         assert_eq!(failed["failure_code"], "provider_declined");
     }
-    // ZaloPay sends nothing on cancel: the top-up stays pending, nothing credited.
+    // ZaloPay sends nothing on cancel: the gateway asks ZaloPay about the late order
+    // (`/v2/query`) and fails the top-up from its answer; nothing is credited.
     let payment = start_topup(&gw, &session, "zalopay", "c3", 90_000).await;
     control(
         &gw,
@@ -173,14 +174,20 @@ async fn a_cancelled_order_fails_the_topup_and_moves_nothing() {
         json!({}),
     )
     .await;
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    let (_, p) = gw
-        .get(
-            &format!("/v1/payments/{}", payment["id"].as_str().unwrap()),
-            Some(&session.token),
-        )
-        .await;
-    assert_eq!(p["status"], "pending");
+    let id = payment["id"].as_str().unwrap();
+    let mut settled = Value::Null;
+    for _ in 0..80 {
+        let (_, p) = gw
+            .get(&format!("/v1/payments/{id}"), Some(&session.token))
+            .await;
+        if p["status"] != "pending" {
+            settled = p;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    assert_eq!(settled["status"], "failed", "{settled}");
+    assert_eq!(settled["failure_code"], "provider_declined");
     assert_eq!(gw.wallet_balance(&session).await, 0);
     // An unknown provider is a 400.
     let (status, _) = gw

@@ -18,6 +18,7 @@
 mod callback;
 mod http;
 pub mod momo;
+pub mod query;
 mod secret;
 mod text;
 pub mod vnpay;
@@ -26,6 +27,7 @@ pub mod zalopay;
 pub use callback::{CallbackError, OrderLookup, VerifiedCallback};
 pub use http::DEFAULT_TIMEOUT;
 pub use momo::{MomoCredentials, MomoFunding};
+pub use query::{OrderQueries, OrderState, QueryTargets};
 pub use secret::ProviderSecret;
 pub use vnpay::{VnpayCredentials, VnpayFunding};
 pub use zalopay::{ZaloPayCredentials, ZaloPayFunding};

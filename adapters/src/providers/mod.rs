@@ -4,6 +4,7 @@
 
 pub mod mac;
 pub mod momo;
+pub mod queries;
 pub mod vietnam_time;
 pub mod vnpay;
 pub mod zalopay;

@@ -198,6 +198,8 @@ pub enum OutsideResult {
     Refused(&'static str),
     /// No answer, or an answer that says nothing: ask again later.
     Unknown,
+    /// What a provider says of a top-up order it was asked about.
+    Order(adapters::funding::OrderState),
 }
 
 #[derive(Debug, Clone)]
@@ -240,6 +242,12 @@ pub enum OutsideCall {
     ProviderOrder {
         provider: Provider,
         amount: i64,
+    },
+    /// Ask the provider what became of an order whose callback is late.
+    ProviderQuery {
+        provider: Provider,
+        reference: String,
+        created_at: DateTime<Utc>,
     },
 }
 

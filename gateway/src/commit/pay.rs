@@ -150,6 +150,7 @@ fn resolve(
                 recorded_at: None,
                 provider_transaction_id: None,
                 result_code: None,
+                queries: 0,
             });
             (PaymentKind::Topup, *amount, false)
         }

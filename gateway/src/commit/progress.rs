@@ -169,14 +169,21 @@ fn call_of(w: &Working, p: &PaymentRow) -> Result<Option<OutsideCall>, ApiError>
         }
         Some(PaymentKind::Topup) => {
             let order = w.orders.get(&p.id).ok_or_else(|| missing("order", &p.id))?;
-            if order.provider_reference.is_some() {
-                // Created already: the provider's callback (or our query) settles it.
-                return Ok(None);
-            }
-            OutsideCall::ProviderOrder {
-                provider: crate::funding::parse_provider(&order.provider)
-                    .ok_or_else(|| missing("provider", &p.id))?,
-                amount: p.amount,
+            let provider = crate::funding::parse_provider(&order.provider)
+                .ok_or_else(|| missing("provider", &p.id))?;
+            match &order.provider_reference {
+                // Created already: the provider's callback settles it; when that is
+                // late, the provider is asked (less and less often).
+                Some(reference) if order.query_due(w.now) => OutsideCall::ProviderQuery {
+                    provider,
+                    reference: reference.clone(),
+                    created_at: order.created_at,
+                },
+                Some(_) => return Ok(None),
+                None => OutsideCall::ProviderOrder {
+                    provider,
+                    amount: p.amount,
+                },
             }
         }
         Some(PaymentKind::Bill) => {
@@ -491,10 +498,12 @@ pub fn take_over(
             return render::answer(w, id, answer_status);
         }
         Some(PaymentKind::Topup) => {
-            if let Some(order) = w.orders.get(&p.id) {
-                if order.lapsed(w.now, w.settings.provider_order_ttl_seconds) {
-                    return fail(w, id, ORDER_EXPIRED, answer_status);
-                }
+            // Ask the provider first: the payer may have paid just before the end.
+            let lapsed = w.orders.get(&p.id).is_some_and(|o| {
+                !o.query_due(w.now) && o.lapsed(w.now, w.settings.provider_order_ttl_seconds)
+            });
+            if lapsed {
+                return fail(w, id, ORDER_EXPIRED, answer_status);
             }
         }
         _ if posted => {
@@ -560,6 +569,7 @@ pub fn settle(
         PaymentKind::Withdrawal | PaymentKind::Bill | PaymentKind::Insurance
     ) || (kind == PaymentKind::Transfer && p.payee_identity_id.is_none());
     match result {
+        OutsideResult::Order(answer) => provider_answer(w, ledger, id, answer, answer_status),
         OutsideResult::Unknown if kind == PaymentKind::Topup && p.bank_link_id.is_none() => {
             // The payer never got the provider's page: nothing can be paid.
             fail(w, id, "provider_unavailable", answer_status)
@@ -589,10 +599,13 @@ pub fn settle(
             redirect_url,
         }) => {
             let now = w.now;
+            // The instant the drive began, which the order was created with (VNPay's
+            // query must name it to the second).
+            let created = p.updated_at;
             if let Some(order) = w.orders.get_mut(&p.id) {
                 order.provider_reference = Some(reference.clone());
                 order.redirect_url = Some(redirect_url.clone());
-                order.created_at = now;
+                order.created_at = created;
             }
             update(w, id, |p| {
                 p.driver = None;
@@ -629,9 +642,64 @@ pub fn settle(
     }
 }
 
+/// What a provider answered when asked about a late top-up order: a verdict recorded
+/// like a callback's, or another wait (twice as long) until the order lapses.
+fn provider_answer(
+    w: &mut Working,
+    ledger: &mut TransferBatch,
+    id: &str,
+    answer: &adapters::funding::OrderState,
+    answer_status: StatusCode,
+) -> Result<Reply, ApiError> {
+    use adapters::funding::OrderState;
+    let p = payment(w, id)?.clone();
+    let now = w.now;
+    let verdict = match answer {
+        OrderState::Paid {
+            amount,
+            transaction_id,
+            result_code,
+        } if *amount == p.amount => Some((true, transaction_id.clone(), result_code.clone())),
+        OrderState::Declined { result_code } => Some((false, None, result_code.clone())),
+        OrderState::Paid { amount, .. } => {
+            tracing::warn!(payment = %id, amount, "a provider reports another amount paid; asking again later");
+            None
+        }
+        OrderState::Pending | OrderState::NotFound => None,
+    };
+    match verdict {
+        Some((success, transaction_id, code)) => {
+            provider_verdict(w, ledger, id, success, &format!("provider query: {code}"))?;
+            if let Some(order) = w.orders.get_mut(&p.id) {
+                order.recorded_at = Some(now);
+                order.provider_transaction_id = transaction_id;
+                order.result_code = Some(code);
+            }
+        }
+        None => {
+            let lapsed = w
+                .orders
+                .get(&p.id)
+                .is_some_and(|o| o.lapsed(now, w.settings.provider_order_ttl_seconds));
+            if let Some(order) = w.orders.get_mut(&p.id) {
+                order.queries += 1;
+            }
+            if lapsed {
+                return fail(w, id, ORDER_EXPIRED, answer_status);
+            }
+            update(w, id, |p| {
+                p.driver = None;
+                p.updated_at = now;
+            })?;
+        }
+    }
+    render::answer(w, id, answer_status)
+}
+
 /// A provider's verdict on a top-up order: the credit (provider settlement to the
 /// wallet) and the payment's status. A success arriving after the order lapsed still
-/// credits the payer, once.
+/// credits the payer, once; one contradicting a failure the provider already reported
+/// credits nothing.
 pub fn provider_verdict(
     w: &mut Working,
     ledger: &mut TransferBatch,
@@ -641,7 +709,9 @@ pub fn provider_verdict(
 ) -> Result<(), ApiError> {
     let p = payment(w, id)?.clone();
     let order = w.orders.get(&p.id).ok_or_else(|| missing("order", id))?;
-    if success {
+    let lapsed = p.status() == Some(PaymentStatus::Failed)
+        && p.failure_code.as_deref() == Some(ORDER_EXPIRED);
+    if success && (p.status() == Some(PaymentStatus::Pending) || lapsed) {
         let from = system_account_id(&provider_settlement(&order.provider));
         let outcome = apply_chain(ledger, &steps::credit(&p, from, wallet(w, &p)?))?;
         if outcome != R::Ok {
@@ -649,11 +719,9 @@ pub fn provider_verdict(
                 "provider top-up credit refused: {outcome}"
             )));
         }
-        let lapsed = p.status() == Some(PaymentStatus::Failed)
-            && p.failure_code.as_deref() == Some(ORDER_EXPIRED);
-        if p.status() == Some(PaymentStatus::Pending) || lapsed {
-            set_status(w, id, PaymentStatus::Succeeded, None, Some(detail))?;
-        }
+        set_status(w, id, PaymentStatus::Succeeded, None, Some(detail))?;
+    } else if success {
+        tracing::warn!(payment = %id, status = %p.status, "a provider reports success for a top-up already settled otherwise; nothing credited");
     } else if p.status() == Some(PaymentStatus::Pending) {
         set_status(
             w,

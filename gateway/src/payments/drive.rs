@@ -72,6 +72,11 @@ async fn call(state: &AppState, drive: &Drive) -> OutsideResult {
                 .submit_contribution(*scheme, insured, *amount, *months, reference)
                 .await,
         ),
+        OutsideCall::ProviderQuery {
+            provider,
+            reference,
+            created_at,
+        } => query(state, *provider, reference, *created_at).await,
         OutsideCall::ProviderOrder { provider, amount } => {
             let base = state.config.public_url.trim_end_matches('/');
             let order = TopupOrder {
@@ -80,7 +85,9 @@ async fn call(state: &AppState, drive: &Drive) -> OutsideResult {
                 description: format!("Nap vi {reference}"),
                 callback_url: format!("{base}{}", callback_path(*provider)),
                 return_url: format!("{base}/v1/payments/{reference}"),
-                now: Utc::now(),
+                // The time the payment's drive began: the same instant is recorded as
+                // the order's creation, which VNPay's query must name exactly.
+                now: drive.payment.updated_at,
             };
             match state.funding.get(*provider).create_order(order).await {
                 Ok(created) => OutsideResult::Done(Confirmation::ProviderOrder {
@@ -101,6 +108,26 @@ async fn call(state: &AppState, drive: &Drive) -> OutsideResult {
                     }
                 }
             }
+        }
+    }
+}
+
+async fn query(
+    state: &AppState,
+    provider: adapters::funding::Provider,
+    reference: &str,
+    created_at: chrono::DateTime<Utc>,
+) -> OutsideResult {
+    match state
+        .funding
+        .queries
+        .query(provider, reference, created_at, Utc::now())
+        .await
+    {
+        Ok(answer) => OutsideResult::Order(answer),
+        Err(e) => {
+            tracing::warn!(%provider, error = %e, "asking a provider about an order failed");
+            OutsideResult::Unknown
         }
     }
 }

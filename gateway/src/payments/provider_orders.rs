@@ -24,9 +24,23 @@ pub struct ProviderOrderRow {
     pub recorded_at: Option<DateTime<Utc>>,
     pub provider_transaction_id: Option<String>,
     pub result_code: Option<String>,
+    /// How many times the provider was asked about the order.
+    pub queries: i32,
 }
 
+/// The first question about a late order waits this long; each next one twice as long.
+const FIRST_QUERY_AFTER_SECONDS: i64 = 10;
+
 impl ProviderOrderRow {
+    /// Whether it is time to ask the provider about the order again: 10 s after it
+    /// was created, then 20 s, 40 s, ... up to about 10 minutes apart.
+    pub fn query_due(&self, now: DateTime<Utc>) -> bool {
+        let wait = FIRST_QUERY_AFTER_SECONDS << self.queries.clamp(0, 6);
+        self.provider_reference.is_some()
+            && self.recorded_at.is_none()
+            && now - self.created_at >= chrono::Duration::seconds(wait)
+    }
+
     /// Whether the payer has had the provider's page longer than `ttl_seconds`.
     pub fn lapsed(&self, now: DateTime<Utc>, ttl_seconds: u64) -> bool {
         let ttl = i64::try_from(ttl_seconds).unwrap_or(i64::MAX / 2);

@@ -33,6 +33,7 @@ mod control;
 mod delivery;
 mod momo;
 mod page;
+mod queries;
 mod store;
 mod vnpay;
 mod zalopay;

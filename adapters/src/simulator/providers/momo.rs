@@ -101,11 +101,21 @@ impl Wallet for MomoWallet {
     }
 }
 
+impl MomoWallet {
+    pub(super) fn credentials(&self) -> &MomoCredentials {
+        &self.credentials
+    }
+}
+
 /// Mounts the MoMo routes; the caller puts them under `/momo`.
 pub(crate) fn configure(cfg: &mut web::ServiceConfig, state: web::Data<MomoState>) {
     cfg.app_data(state)
         .route(CREATE_PATH, web::post().to(create))
-        .route("/pay/{order_id}", web::get().to(page));
+        .route("/pay/{order_id}", web::get().to(page))
+        .route(
+            crate::providers::queries::MOMO_QUERY_PATH,
+            web::post().to(super::queries::momo),
+        );
     control::routes::<MomoWallet>(cfg);
 }
 

@@ -151,6 +151,13 @@ impl<W: Wallet> WalletState<W> {
         Ok(())
     }
 
+    /// Where an order stands, what it is for, and its transaction id once paid.
+    pub fn state_of(&self, reference: &str) -> Option<(OrderStatus, i64, Option<u64>)> {
+        let orders = self.orders();
+        let entry = orders.get(reference)?;
+        Some((entry.status, W::amount(&entry.order), entry.transaction_id))
+    }
+
     /// The control API's view of an order.
     pub fn view(&self, reference: &str) -> Option<OrderView> {
         let orders = self.orders();

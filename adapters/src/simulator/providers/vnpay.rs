@@ -112,10 +112,20 @@ impl Wallet for VnpayWallet {
     }
 }
 
+impl VnpayWallet {
+    pub(super) fn credentials(&self) -> &VnpayCredentials {
+        &self.credentials
+    }
+}
+
 /// Mounts the VNPay routes; the caller puts them under `/vnpay`.
 pub(crate) fn configure(cfg: &mut web::ServiceConfig, state: web::Data<VnpayState>) {
     cfg.app_data(state)
-        .route(PAYMENT_PATH, web::get().to(payment_page));
+        .route(PAYMENT_PATH, web::get().to(payment_page))
+        .route(
+            crate::providers::queries::VNPAY_QUERY_PATH,
+            web::post().to(super::queries::vnpay),
+        );
     control::routes::<VnpayWallet>(cfg);
 }
 

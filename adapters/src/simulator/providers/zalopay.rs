@@ -118,11 +118,21 @@ impl Wallet for ZaloPayWallet {
     }
 }
 
+impl ZaloPayWallet {
+    pub(super) fn credentials(&self) -> &ZaloPayCredentials {
+        &self.credentials
+    }
+}
+
 /// Mounts the ZaloPay routes; the caller puts them under `/zalopay`.
 pub(crate) fn configure(cfg: &mut web::ServiceConfig, state: web::Data<ZaloPayState>) {
     cfg.app_data(state)
         .route(CREATE_PATH, web::post().to(create))
-        .route("/pay/{app_trans_id}", web::get().to(page));
+        .route("/pay/{app_trans_id}", web::get().to(page))
+        .route(
+            crate::providers::queries::ZALOPAY_QUERY_PATH,
+            web::post().to(super::queries::zalopay),
+        );
     control::routes::<ZaloPayWallet>(cfg);
 }
 
