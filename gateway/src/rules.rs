@@ -149,18 +149,23 @@ fn over_cap(caps: Caps, usage: Usage, amount: i64, class: CapClass) -> Option<De
 
 /// Decides a new movement. The cap is checked first: a step-up cannot lift it.
 /// Exactly the single threshold, or a day total of exactly the daily one, needs no
-/// step-up; exactly reaching a cap is allowed.
+/// step-up; exactly reaching a cap is allowed. The first movement from a device the
+/// citizen never moved money from needs a step-up whatever its amount (Decision
+/// 2345/QĐ-NHNN, in force 1 Jul 2024: biometric authentication for the first
+/// transaction on a new device or after the app is reinstalled elsewhere).
 pub fn decide(
     rules: &MovementRules,
     caps: Caps,
     usage: Usage,
     amount: i64,
     class: CapClass,
+    new_device: bool,
 ) -> Decision {
     if let Some(over) = over_cap(caps, usage, amount, class) {
         return over;
     }
-    if amount > rules.step_up_single
+    if new_device
+        || amount > rules.step_up_single
         || usage.today_total.saturating_add(amount) > rules.step_up_daily
     {
         return Decision::RequireStepUp;
@@ -258,11 +263,11 @@ mod tests {
         let fresh = Usage::default();
         let general = CapClass::General;
         assert_eq!(
-            decide(&r, TODAY, fresh, 10_000_000, general),
+            decide(&r, TODAY, fresh, 10_000_000, general, false),
             Decision::Proceed
         );
         assert_eq!(
-            decide(&r, TODAY, fresh, 10_000_001, general),
+            decide(&r, TODAY, fresh, 10_000_001, general, false),
             Decision::RequireStepUp
         );
         let used = Usage {
@@ -270,11 +275,11 @@ mod tests {
             ..Usage::default()
         };
         assert_eq!(
-            decide(&r, TODAY, used, 5_000_000, general),
+            decide(&r, TODAY, used, 5_000_000, general, false),
             Decision::Proceed
         );
         assert_eq!(
-            decide(&r, TODAY, used, 5_000_001, general),
+            decide(&r, TODAY, used, 5_000_001, general, false),
             Decision::RequireStepUp
         );
     }
@@ -287,11 +292,11 @@ mod tests {
             ..Usage::default()
         };
         assert_eq!(
-            decide(&r, TODAY, used, 5_000_000, CapClass::General),
+            decide(&r, TODAY, used, 5_000_000, CapClass::General, false),
             Decision::Proceed
         );
         assert_eq!(
-            decide(&r, TODAY, used, 5_000_001, CapClass::General),
+            decide(&r, TODAY, used, 5_000_001, CapClass::General, false),
             Decision::CapExceeded {
                 cap: CapClass::General,
                 limit: 100_000_000,
@@ -299,11 +304,11 @@ mod tests {
             }
         );
         assert_eq!(
-            decide(&r, TODAY, used, 5_000_001, CapClass::Essential),
+            decide(&r, TODAY, used, 5_000_001, CapClass::Essential, false),
             Decision::Proceed
         );
         assert_eq!(
-            decide(&r, TODAY, used, 5_000_001, CapClass::Uncapped),
+            decide(&r, TODAY, used, 5_000_001, CapClass::Uncapped, false),
             Decision::Proceed
         );
         // A step-up cannot lift the cap, but it does settle the step-up itself.
@@ -313,6 +318,30 @@ mod tests {
         );
         assert!(matches!(
             decide_confirmed(TODAY, used, 15_000_000, CapClass::General),
+            Decision::CapExceeded { .. }
+        ));
+    }
+
+    /// Worked example, Decision 2345: a 1,000 dong transfer, far below any threshold,
+    /// needs a step-up when it is the first from a new device; a cap still refuses first.
+    #[test]
+    fn the_first_movement_from_a_new_device_needs_a_step_up() {
+        let r = MovementRules::default();
+        let fresh = Usage::default();
+        assert_eq!(
+            decide(&r, TODAY, fresh, 1_000, CapClass::General, true),
+            Decision::RequireStepUp
+        );
+        assert_eq!(
+            decide(&r, TODAY, fresh, 1_000, CapClass::General, false),
+            Decision::Proceed
+        );
+        let full = Usage {
+            month_general: 100_000_000,
+            ..Usage::default()
+        };
+        assert!(matches!(
+            decide(&r, TODAY, full, 1_000, CapClass::General, true),
             Decision::CapExceeded { .. }
         ));
     }

@@ -84,6 +84,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    citizen_devices (identity_id, device_id) {
+        identity_id -> Text,
+        device_id -> Text,
+        first_used_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     replay_markers (marker) {
         marker -> Text,
         expires_at -> Timestamptz,

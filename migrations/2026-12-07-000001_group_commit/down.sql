@@ -1,3 +1,4 @@
+DROP TABLE citizen_devices;
 ALTER TABLE provider_orders DROP COLUMN queries;
 ALTER TABLE merchant_payment_requests DROP COLUMN return_url;
 ALTER TABLE payments ADD CONSTRAINT payments_identity_id_fkey FOREIGN KEY (identity_id) REFERENCES identities (id);

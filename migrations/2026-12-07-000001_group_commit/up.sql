@@ -126,3 +126,12 @@ ALTER TABLE merchant_payment_requests ADD COLUMN return_url text;
 -- How many times the provider was asked about an order whose callback is late; the
 -- next question waits twice as long as the last.
 ALTER TABLE provider_orders ADD COLUMN queries integer NOT NULL DEFAULT 0;
+
+-- The devices a citizen has moved money from (Decision 2345/QĐ-NHNN: the first
+-- transaction on a new device needs a biometric check).
+CREATE TABLE citizen_devices (
+    identity_id   text NOT NULL REFERENCES identities (id),
+    device_id     text NOT NULL,
+    first_used_at timestamptz NOT NULL,
+    PRIMARY KEY (identity_id, device_id)
+);

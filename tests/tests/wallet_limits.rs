@@ -225,3 +225,69 @@ async fn idempotency_replays_refuses_another_body_and_a_key_in_flight() {
         .await;
     assert_eq!(fixed.0, 201);
 }
+
+/// Decision 2345: the first money movement from a device the citizen never moved
+/// money from needs a biometric step-up, however small; once confirmed there, that
+/// device moves money like any other, and a new one asks again.
+#[tokio::test]
+async fn the_first_movement_from_a_new_device_needs_a_step_up() {
+    let gw = TestGateway::start().await;
+    let payer = Citizen::hanoi(90);
+    let payee = Citizen::saigon(91);
+    gw.funded_citizen(&payer, "0011000000090", 5_000_000, 1_000_000)
+        .await;
+    gw.sign_in(&payee, 2).await;
+    let on_device = |device: &'static str| {
+        let (gw, payer) = (&gw, &payer);
+        async move {
+            let assertion = gw
+                .assertion(payer, 2, "password", json!({ "device_id": device }))
+                .await;
+            let (status, body) = gw
+                .post_raw(
+                    "/v1/sessions",
+                    None,
+                    &[],
+                    &json!({ "assertion": assertion }).to_string(),
+                )
+                .await;
+            assert_eq!(status, 201, "{body}");
+            e2e::Session {
+                token: body["access_token"].as_str().unwrap().to_string(),
+                identity: body["identity"].clone(),
+            }
+        }
+    };
+    let phone = on_device("phone-1").await;
+    let body = json!({"type": "transfer", "amount": 1_000, "payee": {"cccd": payee.cccd}});
+    let (status, first) = gw.post_as(&phone, "/v1/payments", "d1", body.clone()).await;
+    assert_eq!(status, 201, "{first}");
+    assert_eq!(first["status"], "requires_step_up");
+    let id = first["id"].as_str().unwrap();
+    let biometric = gw
+        .assertion(
+            &payer,
+            2,
+            "biometric",
+            json!({ "nonce": id, "device_id": "phone-1" }),
+        )
+        .await;
+    let (status, confirmed) = gw
+        .post_as(
+            &phone,
+            &format!("/v1/payments/{id}/confirm"),
+            "d1-confirm",
+            json!({ "assertion": biometric }),
+        )
+        .await;
+    assert_eq!(status, 200, "{confirmed}");
+    assert_eq!(confirmed["status"], "succeeded");
+    let (_, second) = gw.post_as(&phone, "/v1/payments", "d2", body.clone()).await;
+    assert_eq!(second["status"], "succeeded", "the device is known now");
+    let other = on_device("phone-2").await;
+    let (_, third) = gw.post_as(&other, "/v1/payments", "d3", body).await;
+    assert_eq!(
+        third["status"], "requires_step_up",
+        "a new device asks again"
+    );
+}

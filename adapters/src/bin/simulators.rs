@@ -99,6 +99,7 @@ fn issue_assertion(args: IssueArgs, key: &[u8]) -> Result<(), String> {
         level: args.level,
         auth: args.auth.into(),
         nonce: args.nonce,
+        device_id: None,
         iss: None,
         aud: None,
         iat: None,

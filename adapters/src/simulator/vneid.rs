@@ -37,6 +37,9 @@ pub struct AssertionRequest {
     /// Optional relying-party nonce.
     #[serde(default)]
     pub nonce: Option<String>,
+    /// Optional id of the device the citizen signs in on.
+    #[serde(default)]
+    pub device_id: Option<String>,
     /// Override of `iss` (default `"vneid"`).
     #[serde(default)]
     pub iss: Option<String>,
@@ -96,6 +99,7 @@ impl AssertionRequest {
                 .jti
                 .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string()),
             nonce: self.nonce,
+            device_id: self.device_id,
         }
     }
 }

@@ -102,6 +102,10 @@ pub struct AssertionClaims {
     /// A value the relying party chose (a payment id for a step-up).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nonce: Option<String>,
+    /// The device the citizen authenticated on, when the app reports it: Decision
+    /// 2345/QĐ-NHNN wants a biometric check for the first transaction on a new device.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<String>,
 }
 
 impl fmt::Debug for AssertionClaims {
@@ -119,6 +123,7 @@ impl fmt::Debug for AssertionClaims {
             .field("exp", &self.exp)
             .field("jti", &self.jti)
             .field("nonce", &self.nonce)
+            .field("device_id", &self.device_id)
             .finish()
     }
 }

@@ -19,6 +19,7 @@ fn claims() -> AssertionClaims {
         exp: NOW + 290,
         jti: "jti-0001".into(),
         nonce: None,
+        device_id: None,
     }
 }
 

@@ -31,6 +31,9 @@ pub struct SessionClaims {
     /// The wallet's ledger account id, in decimal.
     #[serde(rename = "w")]
     pub wallet: String,
+    /// The device the citizen signed in on, when VNeID reported it.
+    #[serde(rename = "d", default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<String>,
 }
 
 impl SessionClaims {

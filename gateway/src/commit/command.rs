@@ -45,6 +45,8 @@ pub struct Caller {
     pub vneid_level: i16,
     /// The wallet's ledger account.
     pub wallet: u128,
+    /// The device the session was opened on, if VNeID reported one.
+    pub device_id: Option<String>,
 }
 
 /// Whom a transfer to a citizen goes to, as given.

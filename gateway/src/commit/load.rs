@@ -48,6 +48,7 @@ struct Wanted {
     orders: HashSet<String>,
     order_refs: HashSet<(String, String)>,
     usage: HashSet<String>,
+    devices: HashSet<(String, String)>,
 }
 
 fn sorted<T: Ord + Clone>(set: &HashSet<T>) -> Vec<T> {
@@ -70,6 +71,10 @@ fn from_commands(commands: &[Command]) -> (Wanted, Sweep, Sweep) {
                 caller,
                 payment,
             } => {
+                if let Some(device) = &caller.device_id {
+                    w.devices
+                        .insert((caller.identity_id.clone(), device.clone()));
+                }
                 w.keys.insert((key.scope.clone(), key.key.clone()));
                 w.usage.insert(caller.identity_id.clone());
                 w.parties.insert(caller.identity_id.clone());
@@ -549,6 +554,35 @@ fn load_usage(conn: &mut PgConnection, w: &mut Working, wanted: &Wanted) -> Resu
     Ok(())
 }
 
+fn load_devices(
+    conn: &mut PgConnection,
+    w: &mut Working,
+    wanted: &Wanted,
+) -> Result<(), BatchError> {
+    if wanted.devices.is_empty() {
+        return Ok(());
+    }
+    let (owners, devices): (Vec<String>, Vec<String>) = sorted(&wanted.devices).into_iter().unzip();
+    #[derive(QueryableByName)]
+    struct Known {
+        #[diesel(sql_type = Text)]
+        identity_id: String,
+        #[diesel(sql_type = Text)]
+        device_id: String,
+    }
+    let known: Vec<Known> = Prepared::new(
+        "SELECT d.identity_id, d.device_id FROM citizen_devices d \
+         JOIN unnest($1::text[], $2::text[]) AS w(identity_id, device_id) \
+         ON d.identity_id = w.identity_id AND d.device_id = w.device_id",
+    )
+    .bind::<Array<Text>, _>(owners)
+    .bind::<Array<Text>, _>(devices)
+    .load(conn)?;
+    w.devices
+        .extend(known.into_iter().map(|k| (k.identity_id, k.device_id)));
+    Ok(())
+}
+
 /// Loads what `commands` may read. The chain head is already locked.
 pub fn working_set(
     conn: &mut PgConnection,
@@ -578,6 +612,8 @@ pub fn working_set(
         merchants: Default::default(),
         orders: Rows::default(),
         usage: Rows::default(),
+        devices: HashSet::new(),
+        new_devices: Vec::new(),
         refunds: Vec::new(),
         events: Vec::new(),
     };
@@ -600,6 +636,7 @@ pub fn working_set(
     load_parties(conn, &mut w, &wanted)?;
     load_records(conn, &mut w, &mut wanted)?;
     load_usage(conn, &mut w, &wanted)?;
+    load_devices(conn, &mut w, &wanted)?;
     if w.payments.values().any(|p| p.driver.is_some()) {
         w.live = instance::live(conn).map_err(|e| BatchError::Broken(e.to_string()))?;
     }

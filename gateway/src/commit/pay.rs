@@ -262,7 +262,18 @@ fn start(
         .map(|u| u.usage_on(w.today))
         .unwrap_or_default();
     let caps = w.settings.rules.caps_on(w.today);
-    let decision = decide(&w.settings.rules, caps, usage, row.amount, row.cap_class());
+    let new_device = caller.device_id.as_ref().is_some_and(|device| {
+        !w.devices
+            .contains(&(caller.identity_id.clone(), device.clone()))
+    });
+    let decision = decide(
+        &w.settings.rules,
+        caps,
+        usage,
+        row.amount,
+        row.cap_class(),
+        new_device,
+    );
     if let Some(refused) = refusal(decision) {
         return Err(refused);
     }
@@ -380,6 +391,13 @@ fn confirm_fresh(
         None,
         Some("step_up_confirmed"),
     )?;
+    // A biometric check passed on this device: it is the citizen's from now on.
+    if let Some(device) = &caller.device_id {
+        let known = (caller.identity_id.clone(), device.clone());
+        if w.devices.insert(known.clone()) {
+            w.new_devices.push(known);
+        }
+    }
     progress::proceed(w, ledger, payment_id, StatusCode::OK, Some(key.key_ref()))
 }
 

@@ -163,6 +163,9 @@ pub struct Working {
     pub merchants: HashMap<String, MerchantRow>,
     pub orders: Rows<String, ProviderOrderRow>,
     pub usage: Rows<String, UsageRow>,
+    /// Citizens' devices that moved money before, and those newly confirmed.
+    pub devices: HashSet<(String, String)>,
+    pub new_devices: Vec<(String, String)>,
     pub refunds: Vec<crate::merchants::refunds::RefundRow>,
     pub events: Vec<NewEvent>,
 }

@@ -309,6 +309,19 @@ pub fn all(conn: &mut PgConnection, w: &Working, ledger: TransferBatch) -> Resul
     records(conn, w)?;
     orders(conn, w)?;
     requests(conn, w)?;
+    if !w.new_devices.is_empty() {
+        let (owners, devices): (Vec<String>, Vec<String>) = w.new_devices.iter().cloned().unzip();
+        Prepared::new(
+            "INSERT INTO citizen_devices (identity_id, device_id, first_used_at) \
+             SELECT v.i, v.d, t.at FROM unnest($1::text[], $2::text[]) AS v(i, d) \
+             CROSS JOIN (SELECT $3::timestamptz AS at) AS t \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind::<Array<Text>, _>(owners)
+        .bind::<Array<Text>, _>(devices)
+        .bind::<Timestamptz, _>(w.now)
+        .execute(conn)?;
+    }
     if !w.refunds.is_empty() {
         diesel::insert_into(merchant_refunds::table)
             .values(&w.refunds)

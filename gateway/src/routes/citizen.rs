@@ -21,6 +21,7 @@ pub fn caller_of(session: &SessionClaims) -> Result<Caller, ApiError> {
         identity_id: session.identity_id.clone(),
         vneid_level: session.vneid_level,
         wallet: session.wallet_id()?,
+        device_id: session.device_id.clone(),
     })
 }
 

@@ -49,6 +49,7 @@ pub async fn create_session(
     let assertion = input::string(&map, "assertion", 8192)?;
     let now = Utc::now();
     let verified = sessions::accept_assertion(&state, &assertion, now).await?;
+    let device_id = verified.claims.device_id.clone();
 
     let wallet = new_wallet_id();
     let wallet_public = crate::ids::encode(crate::ids::ACCOUNT, wallet);
@@ -81,6 +82,7 @@ pub async fn create_session(
         identity_id: row.id.clone(),
         vneid_level: row.vneid_level,
         wallet: wallet_id.to_string(),
+        device_id: device_id.filter(|d| !d.is_empty() && d.len() <= 128),
     };
     let (access_token, expires_at) = sessions::issue(&state, claims, now).await?;
     Ok(HttpResponse::Created().json(SessionView {

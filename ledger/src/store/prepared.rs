@@ -63,10 +63,19 @@ impl QueryFragment<Pg> for Prepared {
         // The backend writes each parameter's `$n` itself: push the text between them.
         let mut rest = self.sql;
         let mut params = self.params.iter();
+        let mut expected = 1usize;
         while let Some(at) = rest.find('$') {
             let digits = rest[at + 1..]
                 .find(|c: char| !c.is_ascii_digit())
                 .map_or(rest.len(), |n| at + 1 + n);
+            // The backend numbers parameters in the order they are pushed, so text
+            // naming `$3` before `$1` would silently bind the wrong values.
+            if rest[at + 1..digits].parse::<usize>().ok() != Some(expected) {
+                return Err(diesel::result::Error::QueryBuilderError(
+                    format!("a prepared statement must name ${expected} next").into(),
+                ));
+            }
+            expected += 1;
             out.push_sql(&rest[..at]);
             match params.next() {
                 Some(param) => param.push(&mut out)?,
@@ -94,3 +103,30 @@ impl Query for Prepared {
 }
 
 impl RunQueryDsl<diesel::pg::PgConnection> for Prepared {}
+
+#[cfg(test)]
+mod tests {
+    use std::fmt::Write;
+
+    use super::Prepared;
+    use diesel::debug_query;
+    use diesel::pg::Pg;
+    use diesel::sql_types::{BigInt, Text};
+
+    #[test]
+    fn parameters_bind_in_the_order_they_are_named() {
+        let ok = Prepared::new("SELECT $1::text, $2::bigint")
+            .bind::<Text, _>("a".to_string())
+            .bind::<BigInt, _>(2i64);
+        assert!(debug_query::<Pg, _>(&ok).to_string().contains("$2"));
+        let swapped = Prepared::new("SELECT $2::bigint, $1::text")
+            .bind::<Text, _>("a".to_string())
+            .bind::<BigInt, _>(2i64);
+        let mut text = String::new();
+        let rendered = write!(text, "{}", debug_query::<Pg, _>(&swapped));
+        assert!(
+            rendered.is_err(),
+            "out-of-order placeholders must not render"
+        );
+    }
+}
