@@ -79,11 +79,16 @@ pub const EVN_RESIDENTIAL_FIVE_TIER_BANDS: &[Band] = &[
     band(None, dec!(3967)),
 ];
 
+/// Second half of 2023. The band above 30 m³ is 24,000, not the 27,000 of the 2024
+/// step: domain doc §11 item 4 corrects §6.2 (suckhoecongdongonline.vn), and
+/// vnfinance.vn "Hà Nội: Tăng giá nước sinh hoạt từ ngày 1/7" (checked Dec 2026) gives
+/// "từ 1/7/2023, giá bán nước đối với hộ dân sử dụng trên 30m3/tháng là 24.000
+/// đồng/m3; từ ngày 1/1/2024 ... 27.000 đồng/m3".
 const HANOI_2023_H2: [Band; 4] = [
     band(Some(10), dec!(7500)),
     band(Some(20), dec!(8800)),
     band(Some(30), dec!(12000)),
-    band(None, dec!(27000)),
+    band(None, dec!(24000)),
 ];
 const HANOI_2024: [Band; 4] = [
     band(Some(10), dec!(8500)),
@@ -229,8 +234,9 @@ pub(crate) const TARIFFS: &[Tariff] = &[
         ymd(2023, 7, 1),
         Some(ymd(2023, 12, 31)),
         &HANOI_2023_H2,
-        "Hanoi 2023 water price roadmap, step from 1 Jul 2023 (doc §6.2); 10% \
-         environmental protection fee; VAT 5%",
+        "Hanoi 2023 water price roadmap (Decision 3541/QĐ-UBND of 7 Jul 2023 per \
+         secondary sources), step from 1 Jul 2023; above 30 m³ 24,000 (doc §11 item 4, \
+         vnfinance.vn); 10% environmental protection fee; VAT 5%",
     ),
     hanoi(
         "hanoi_water_2024",

@@ -131,6 +131,26 @@ mod tests {
     }
 
     #[test]
+    fn hanoi_2023_h2_top_block_is_24000() {
+        // Doc §11 item 4 (correcting §6.2): above 30 m³ the 2023-H2 step is 24,000.
+        // Self-computed, 35 m³ in 2023-09: 10×7,500 + 10×8,800 + 10×12,000 + 5×24,000
+        // = 403,000; VAT 5% = 20,150; environmental protection fee 10% = 40,300.
+        let q = price("HAWACO", 35, 1, "2023-09").unwrap();
+        assert_eq!(q.tariff_id, "hanoi_water_2023_h2");
+        assert_eq!(q.lines[3].unit_price, dec!(24000));
+        assert_eq!(q.lines[3].amount, 120_000);
+        assert_eq!(
+            (q.subtotal, q.vat, q.charges, q.total),
+            (403_000, 20_150, 40_300, 463_450)
+        );
+        // The 27,000 of the 2024 step starts on 1 Jan 2024.
+        assert_eq!(
+            price("HAWACO", 35, 1, "2024-01").unwrap().lines[3].unit_price,
+            dec!(27000)
+        );
+    }
+
+    #[test]
     fn refuses_billers_without_a_water_tariff() {
         for biller in ["EVNHANOI", "VSS_BHXH"] {
             assert_eq!(
