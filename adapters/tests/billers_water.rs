@@ -66,24 +66,26 @@ async fn hanoi_water_is_priced_per_household_and_paid() {
 #[tokio::test]
 async fn saigon_water_scales_blocks_with_persons() {
     let h = Harness::start().await;
-    // 16×6,700 + 8×12,900 + 6×14,400 = 296,800; VAT 14,840; drainage 30% 89,040.
+    // 16×6,700 + 8×12,900 + 6×14,400 = 296,800; VAT 14,840; drainage 30% 89,040 and
+    // its own VAT 8% 7,123.
     let bill = create(
         &h,
         json!({"biller_code": "SAWACO", "customer_code": SAIGON, "customer_name": "LE VAN C",
                "period": "2025-06", "m3": 30, "persons": 4}),
     )
     .await;
-    assert_eq!(bill["amount_due"], 400_680);
+    assert_eq!(bill["amount_due"], 407_803);
     // Without persons the bill is for one person: the doc's 40 m³ example, 542,200
-    // before VAT (27,110) and drainage (162,660).
+    // before VAT (27,110), drainage (162,660) and the drainage's VAT (13,013).
     let bill = create(
         &h,
         json!({"biller_code": "SAWACO", "customer_code": SAIGON, "customer_name": "LE VAN C",
                "period": "2025-03", "m3": 40}),
     )
     .await;
-    assert_eq!(bill["amount_due"], 731_970);
+    assert_eq!(bill["amount_due"], 744_983);
     assert_eq!(bill["details"]["subtotal"], 542_200);
+    assert_eq!(bill["details"]["charges"], 162_660 + 13_013);
 }
 
 #[tokio::test]

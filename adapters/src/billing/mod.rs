@@ -22,6 +22,7 @@ mod money;
 mod period;
 mod pricing;
 mod tariff;
+mod tariff_check;
 mod tariff_data;
 mod water;
 
@@ -40,9 +41,8 @@ pub use insurance::{
 };
 pub use period::{BillingPeriod, PeriodError};
 pub use pricing::{BillQuote, PricingError, TariffLine};
-pub use tariff::{
-    Band, BandBasis, Charge, ChargeBasis, Tariff, TariffTable, TariffTableError, Unit,
-};
+pub use tariff::{Band, BandBasis, Charge, ChargeBasis, Tariff, TariffTable, Unit};
+pub use tariff_check::TariffTableError;
 pub use tariff_data::{
     EVN_AVERAGE_PRICE_1279, EVN_RESIDENTIAL, EVN_RESIDENTIAL_FIVE_TIER_BANDS, HANOI_WATER_DOMESTIC,
     HCMC_WATER_DOMESTIC,

@@ -1,11 +1,11 @@
 //! The one pricing engine behind electricity and water: walk the increasing blocks,
 //! then add VAT and surcharges.
 //!
-//! Rounding rule: every line (each block, each surcharge) and the VAT is rounded to
-//! whole dong, half-up, exactly once; the subtotal is the sum of the rounded block
-//! lines, VAT is `round(subtotal × VAT rate)`, a percentage surcharge is
-//! `round(subtotal × rate)`, and the total is the plain integer sum
-//! `subtotal + vat + charges`. With whole kWh/m³ and whole-dong prices the block lines
+//! Rounding rule: every line (each block, each surcharge, each surcharge's own VAT) and
+//! the VAT is rounded to whole dong, half-up, exactly once; the subtotal is the sum of
+//! the rounded block lines, VAT is `round(subtotal × VAT rate)`, a percentage surcharge
+//! is `round(subtotal × rate)`, its VAT is `round(surcharge × its VAT rate)`, and the
+//! total is the plain integer sum `subtotal + vat + charges`. With whole kWh/m³ and whole-dong prices the block lines
 //! are exact, so this reproduces the doc's worked examples (250 kWh: 589,600 +
 //! 47,168 = 636,768) and keeps the total equal to the sum of what the bill prints.
 
@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::catalogue::BillerKind;
 use super::money::{format_dong, format_percent, round_dong};
 use super::period::BillingPeriod;
-use super::tariff::{BandBasis, ChargeBasis, Tariff};
+use super::tariff::{BandBasis, Charge, ChargeBasis, Tariff};
 
 /// One printed line of a bill.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,7 +47,7 @@ pub struct BillQuote {
     pub vat_rate: Decimal,
     /// VAT on the subtotal.
     pub vat: i64,
-    /// Surcharge lines (environmental protection fee, drainage service).
+    /// Surcharge lines (environmental protection fee, drainage service and its VAT).
     pub charge_lines: Vec<TariffLine>,
     /// Sum of the surcharge lines.
     pub charges: i64,
@@ -173,7 +173,9 @@ pub(crate) fn price_with_tariff(
                 amount: line_amount(Decimal::from(quantity), price)?,
             },
         };
+        let vat = charge_vat_line(charge, &line)?;
         charge_lines.push(line);
+        charge_lines.extend(vat);
     }
     let charges = checked_sum(charge_lines.iter().map(|l| l.amount))?;
     let total = checked_sum([subtotal, vat, charges])?;
@@ -189,6 +191,33 @@ pub(crate) fn price_with_tariff(
         charges,
         total,
     })
+}
+
+/// The VAT line of a surcharge that carries VAT of its own; `None` for a fee.
+fn charge_vat_line(charge: &Charge, line: &TariffLine) -> Result<Option<TariffLine>, PricingError> {
+    if charge.vat_rate.is_zero() {
+        return Ok(None);
+    }
+    Ok(Some(TariffLine {
+        label: format!(
+            "VAT {} on {} ({} dong)",
+            format_percent(charge.vat_rate),
+            lowercase_first(&charge.label),
+            format_dong(line.amount)
+        ),
+        quantity: Decimal::from(line.amount),
+        unit_price: charge.vat_rate,
+        amount: line_amount(Decimal::from(line.amount), charge.vat_rate)?,
+    }))
+}
+
+/// "Drainage service" → "drainage service", for a label inside a sentence.
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 #[cfg(test)]
@@ -217,6 +246,7 @@ mod tests {
                 code: Cow::Borrowed("levy"),
                 label: Cow::Borrowed("Levy"),
                 basis: ChargeBasis::PerUnit(dec!(12.5)),
+                vat_rate: Decimal::ZERO,
             }]),
             source: Cow::Borrowed("test"),
         }
@@ -240,5 +270,26 @@ mod tests {
         let quote = price_with_tariff(&per_unit_tariff(), 0, 1, period).unwrap();
         assert!(quote.lines.is_empty());
         assert_eq!(quote.total, 0);
+    }
+
+    #[test]
+    fn a_charge_with_vat_gets_its_own_vat_line() {
+        let mut tariff = per_unit_tariff();
+        tariff.charges = Cow::Owned(vec![Charge {
+            code: Cow::Borrowed("service"),
+            label: Cow::Borrowed("Service"),
+            basis: ChargeBasis::PercentOfSubtotal(dec!(0.3)),
+            vat_rate: dec!(0.1),
+        }]);
+        let period = BillingPeriod::new(2024, 1).unwrap();
+        let quote = price_with_tariff(&tariff, 10, 1, period).unwrap();
+        // 10 × 1000.5 = 10,005; service 30% = 3,001.5 → 3,002; its VAT 10% = 300.2 → 300.
+        let amounts: Vec<i64> = quote.charge_lines.iter().map(|l| l.amount).collect();
+        assert_eq!(amounts, vec![3_002, 300]);
+        assert_eq!(
+            quote.charge_lines[1].label,
+            "VAT 10% on service (3,002 dong)"
+        );
+        assert_eq!(quote.total, 10_005 + 500 + 3_002 + 300);
     }
 }

@@ -13,9 +13,10 @@ use super::tariff::TariffTable;
 /// 1; it is ignored by per-household tariffs (Hanoi). Callers without a count should
 /// pass 1. Poor and near-poor household prices are not modelled.
 ///
-/// Rounding: each block line, the VAT (5%) and each surcharge (environmental protection
-/// fee or drainage service, on the pre-VAT water price) are rounded to whole dong
-/// half-up once; the total is their integer sum.
+/// Rounding: each block line, the VAT (5%), each surcharge (environmental protection
+/// fee or drainage service, on the pre-VAT water price) and the VAT on a surcharge that
+/// carries one (HCMC drainage: 8% or 10%) are rounded to whole dong half-up once; the
+/// total is their integer sum.
 pub fn price_water(
     biller: &Biller,
     m3: u32,
@@ -57,6 +58,18 @@ mod tests {
         )
     }
 
+    fn receipt(q: &BillQuote) -> Vec<(String, i64)> {
+        // What a receipt prints: the block lines, the VAT line, then the charge lines.
+        let mut lines: Vec<(String, i64)> = q
+            .lines
+            .iter()
+            .map(|l| (l.label.clone(), l.amount))
+            .collect();
+        lines.push((format!("VAT {}", q.vat_rate), q.vat));
+        lines.extend(q.charge_lines.iter().map(|l| (l.label.clone(), l.amount)));
+        lines
+    }
+
     #[test]
     fn doc_worked_example_hcmc_40_m3_one_person() {
         // Doc §6.2 (lawnet): 40 m³ for one person = 542,200 before VAT and fees:
@@ -65,32 +78,65 @@ mod tests {
         let amounts: Vec<i64> = q.lines.iter().map(|l| l.amount).collect();
         assert_eq!(amounts, vec![26_800, 25_800, 489_600]);
         assert_eq!(q.subtotal, 542_200);
-        // Self-computed from the doc's rates: VAT 5% = 27,110; drainage 30% = 162,660.
+        // Self-computed: water VAT 5% = 27,110; drainage 30% = 162,660; the drainage
+        // service carries its own VAT (doc §11 item 3), 8% in 2025 under the VAT
+        // reduction: 13,012.8 → 13,013. Total 542,200 + 27,110 + 162,660 + 13,013.
         assert_eq!(q.vat, 27_110);
-        assert_eq!(q.charges, 162_660);
         assert_eq!(q.charge_lines[0].unit_price, dec!(0.30));
-        assert_eq!(q.total, 731_970);
+        assert_eq!(q.charge_lines[0].amount, 162_660);
+        assert_eq!(q.charge_lines[1].unit_price, dec!(0.08));
+        assert_eq!(q.charge_lines[1].amount, 13_013);
+        assert_eq!(
+            q.charge_lines[1].label,
+            "VAT 8% on drainage and wastewater treatment service (162,660 dong)"
+        );
+        assert_eq!(q.charges, 175_673);
+        assert_eq!(q.total, 744_983);
+        // Every printed line adds up to the amount due.
+        let printed = receipt(&q);
+        assert_eq!(printed.len(), 6);
+        assert_eq!(printed.iter().map(|(_, a)| a).sum::<i64>(), 744_983);
+    }
+
+    #[test]
+    fn hcmc_drainage_vat_returns_to_10_percent_in_2027() {
+        // Resolution 204/2025/QH15's 8% runs to 31 Dec 2026; 10% from 2027:
+        // 162,660 × 10% = 16,266. Total 542,200 + 27,110 + 162,660 + 16,266 = 748,236.
+        let q = price("SAWACO", 40, 1, "2027-01").unwrap();
+        assert_eq!(q.tariff_id, "hcmc_water_2027");
+        assert_eq!(q.charge_lines[1].amount, 16_266);
+        assert_eq!(q.total, 748_236);
+        assert_eq!(price("SAWACO", 40, 1, "2026-12").unwrap().total, 744_983);
+        let printed = receipt(&q);
+        assert_eq!(printed.iter().map(|(_, a)| a).sum::<i64>(), q.total);
     }
 
     #[test]
     fn hcmc_bands_scale_with_persons() {
         // 4 persons: blocks of 16 and 24 m³. 16×6,700 + 8×12,900 + 6×14,400 = 296,800;
-        // VAT 14,840; drainage 30% 89,040.
+        // VAT 14,840; drainage 30% 89,040 and its VAT 8% 7,123.2 → 7,123.
         let q = price("SAWACO", 30, 4, "2025-06").unwrap();
         let quantities: Vec<_> = q.lines.iter().map(|l| l.quantity).collect();
         assert_eq!(quantities, vec![dec!(16), dec!(8), dec!(6)]);
         assert_eq!(q.lines[1].label, "Tier 2 (16-24 m³)");
         assert_eq!(
             (q.subtotal, q.vat, q.charges, q.total),
-            (296_800, 14_840, 89_040, 400_680)
+            (296_800, 14_840, 96_163, 407_803)
         );
     }
 
     #[test]
     fn hcmc_drainage_follows_its_yearly_steps() {
-        // 2024 was the 25% step: 542,200 + 27,110 + 135,550.
+        // 2024 was the 25% step: 542,200 + 27,110 + 135,550, and 8% VAT on the drainage
+        // (Decree 72/2024/NĐ-CP for H2 2024): 10,844.
         let q = price("SAWACO", 40, 1, "2024-12").unwrap();
-        assert_eq!((q.charges, q.total), (135_550, 704_860));
+        assert_eq!((q.charges, q.total), (135_550 + 10_844, 715_704));
+        // January 2022, before Decree 15/2022's reduction: 15% and 10% VAT on it.
+        // 81,330 × 10% = 8,133.
+        let q = price("SAWACO", 40, 1, "2022-01").unwrap();
+        assert_eq!(q.charge_lines[0].amount, 81_330);
+        assert_eq!(q.charge_lines[1].unit_price, dec!(0.10));
+        assert_eq!(q.charge_lines[1].amount, 8_133);
     }
 
     #[test]
