@@ -75,6 +75,24 @@ async fn a_250_kwh_june_2025_bill_is_636_768_dong() {
 }
 
 #[tokio::test]
+async fn may_2025_is_split_between_decisions_2699_and_1279() {
+    // Decision 1279 took effect on 10 May 2025: 9 days at 2699, 22 at 1279
+    // (billing::electricity's worked example): 581,732 + VAT 46,539.
+    let h = Harness::start().await;
+    let (_, amount) = issue(&h, CUSTOMER, "2025-05", 250).await;
+    assert_eq!(amount, 628_271);
+    let statement = billers(&h)
+        .inquire("EVNHANOI", CUSTOMER)
+        .await
+        .expect("found");
+    assert_eq!(
+        statement.details.pricing.tariff_id,
+        "evn_residential_2699_2024+evn_residential_1279_2025_vat8"
+    );
+    assert_eq!(statement.details.pricing.lines.len(), 8);
+}
+
+#[tokio::test]
 async fn the_same_reference_pays_once_and_another_is_refused() {
     let h = Harness::start().await;
     let billers = billers(&h);

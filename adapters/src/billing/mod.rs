@@ -7,7 +7,8 @@
 //!   customer code.
 //! - [`evn_corporation`]: EVN power corporation from the customer-code prefix.
 //! - [`TariffTable`]: effective-dated tariffs; [`price_electricity`] and [`price_water`]
-//!   turn a consumption into a [`BillQuote`].
+//!   turn a month's consumption into a [`BillQuote`], splitting the month by days where
+//!   the price changed inside it.
 //! - [`insurance`]: voluntary social and household health insurance quotes.
 //!
 //! Money is `i64` dong throughout; `rust_decimal` is used for the exact intermediate
@@ -21,6 +22,7 @@ pub mod insurance;
 mod money;
 mod period;
 mod pricing;
+mod proration;
 mod tariff;
 mod tariff_check;
 mod tariff_data;
@@ -39,7 +41,7 @@ pub use insurance::{
     bhxh_voluntary, bhyt_household, InsuranceError, InsuranceRates, InsuranceScheme, Quote,
     QuoteLine, SupportGroup,
 };
-pub use period::{BillingPeriod, PeriodError};
+pub use period::{BillingPeriod, MeterPeriod, PeriodError};
 pub use pricing::{BillQuote, PricingError, TariffLine};
 pub use tariff::{Band, BandBasis, Charge, ChargeBasis, Tariff, TariffTable, Unit};
 pub use tariff_check::TariffTableError;

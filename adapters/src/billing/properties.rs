@@ -8,16 +8,28 @@ use super::electricity::price_electricity;
 use super::insurance::{
     bhxh_voluntary, bhyt_household, InsuranceRates, SupportGroup, ALLOWED_MONTHS,
 };
-use super::period::BillingPeriod;
-use super::pricing::BillQuote;
+use super::period::{BillingPeriod, MeterPeriod};
+use super::pricing::{price, BillQuote, Usage};
 use super::tariff::TariffTable;
+use super::tariff_data::EVN_RESIDENTIAL;
 use super::water::price_water;
 
-/// Periods from the first EVN table to after the VAT change, so every version is hit.
+/// Periods from the first month wholly under an EVN table to after the VAT change, so
+/// every version is hit. (November 2023 starts on the 9th, and a month is now priced
+/// day by day, so it has no price for its first days.)
 fn evn_period() -> impl Strategy<Value = BillingPeriod> {
     (0u32..60).prop_map(|offset| {
-        let months = 2023 * 12 + 10 + offset; // 2023-11 onward
+        let months = 2023 * 12 + 11 + offset; // 2023-12 onward
         BillingPeriod::new((months / 12) as i32, months % 12 + 1).unwrap()
+    })
+}
+
+/// Meter periods of 1 to 62 days from 9 Nov 2023 to about 2028, so that they cross
+/// every price and VAT change somewhere.
+fn meter_period() -> impl Strategy<Value = MeterPeriod> {
+    (0i64..1800, 1i64..=62).prop_map(|(start, days)| {
+        let first = NaiveDate::from_ymd_opt(2023, 11, 9).unwrap() + chrono::Duration::days(start);
+        MeterPeriod::new(first, first + chrono::Duration::days(days - 1)).unwrap()
     })
 }
 
@@ -93,6 +105,22 @@ proptest! {
         let billed: rust_decimal::Decimal = quote.lines.iter().map(|l| l.quantity).sum();
         prop_assert_eq!(billed, rust_decimal::Decimal::from(m3));
         let more = price_water(biller, m3 + 1, persons, period, TariffTable::vietnam()).unwrap();
+        prop_assert!(quote.total <= more.total);
+    }
+
+    #[test]
+    fn split_periods_bill_every_unit_once_and_add_up(
+        kwh in 0u32..5_000,
+        period in meter_period(),
+    ) {
+        let table = TariffTable::vietnam();
+        let usage = |quantity| Usage { quantity, persons: 1, period };
+        let quote = price(table, EVN_RESIDENTIAL, usage(kwh)).unwrap();
+        assert_sums(&quote);
+        let billed: rust_decimal::Decimal = quote.lines.iter().map(|l| l.quantity).sum();
+        prop_assert_eq!(billed, rust_decimal::Decimal::from(kwh));
+        // One more kWh never costs less, wherever the period is split.
+        let more = price(table, EVN_RESIDENTIAL, usage(kwh + 1)).unwrap();
         prop_assert!(quote.total <= more.total);
     }
 

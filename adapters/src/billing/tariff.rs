@@ -155,10 +155,10 @@ impl TariffTable {
         effective::in_force_on(self.tariffs.iter().filter(|t| t.schedule == schedule), date)
     }
 
-    /// The version of `schedule` that prices a bill for `period`: the one in force on
-    /// the period's last day, when the meter is read and the bill is issued. A month
-    /// in which the price changed is therefore priced wholly at the new price (EVN
-    /// itself pro-rates such months by day; that split is not modelled).
+    /// The version of `schedule` in force on the last day of `period`, when the meter
+    /// is read and the bill is issued. Pricing does not price a whole month by it when
+    /// the price changed inside the month: it splits the month by days between the
+    /// versions (see `proration`).
     pub fn for_period(&self, schedule: &str, period: BillingPeriod) -> Option<&Tariff> {
         self.in_force_on(schedule, period.last_day())
     }

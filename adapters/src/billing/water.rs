@@ -2,11 +2,12 @@
 
 use super::catalogue::{Biller, BillerKind};
 use super::period::BillingPeriod;
-use super::pricing::{price_with_tariff, BillQuote, PricingError};
+use super::pricing::{price, BillQuote, PricingError, Usage};
 use super::tariff::TariffTable;
 
-/// Prices `m3` cubic metres for a month under the water tariff of `biller` in force on
-/// the last day of `period`.
+/// Prices `m3` cubic metres for a month under the water tariff of `biller` in force over
+/// `period`. A month over a price change would be split by days (see the `proration`
+/// module); water prices here change only on the first of a month.
 ///
 /// `persons` is the number of people registered on the connection. It scales the block
 /// bounds of a per-person tariff (HCMC: 4 and 6 m³ per person) and must then be at least
@@ -31,14 +32,12 @@ pub fn price_water(
             biller: biller.code.to_owned(),
             expected: BillerKind::Water,
         })?;
-    let tariff =
-        table
-            .for_period(schedule, period)
-            .ok_or_else(|| PricingError::TariffNotFound {
-                schedule: schedule.to_owned(),
-                period: period.to_string(),
-            })?;
-    price_with_tariff(tariff, m3, persons, period)
+    let usage = Usage {
+        quantity: m3,
+        persons,
+        period: period.into(),
+    };
+    price(table, schedule, usage)
 }
 
 #[cfg(test)]

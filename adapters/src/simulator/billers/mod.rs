@@ -8,7 +8,8 @@
 //!   "kwh"}` and `POST /water/bills` `{"biller_code", "customer_code",
 //!   "customer_name", "period", "m3", "persons"?}` (persons default 1) → 201 the bill
 //!   (below), priced with [`crate::billing::price_electricity`] /
-//!   [`crate::billing::price_water`] by the tariff in force for the period. 400
+//!   [`crate::billing::price_water`] by the tariffs in force over the month (split by
+//!   days where the price changed inside it). 400
 //!   `invalid_customer_code` / `unknown_customer_code_prefix` / `unknown_biller` /
 //!   `invalid_period` / `invalid_consumption` / `invalid_persons` /
 //!   `invalid_customer_name`, 409 `bill_exists` (one bill per customer and period),
