@@ -1,18 +1,14 @@
 //! Residential electricity bills priced by EVN's block tariff in force for the period,
 //! split by days where the price changed inside it.
 
-use super::period::BillingPeriod;
+use super::household::{electricity_support_line, HouseholdStatus};
+use super::period::{BillingPeriod, MeterPeriod};
 use super::pricing::{price, BillQuote, PricingError, Usage};
 use super::tariff::TariffTable;
 use super::tariff_data::EVN_RESIDENTIAL;
 
-/// Prices a calendar month's residential consumption of `kwh` under the EVN tariffs in
-/// force over the month.
-///
-/// When a price decision takes effect inside the month, the kWh and each tier's
-/// allowance are split by days between the old and the new table, as EVN bills it
-/// (see the `proration` module): May 2025 is priced 9 days by Decision 2699 and 22 by
-/// Decision 1279.
+/// Prices a calendar month's residential consumption of `kwh` for an ordinary
+/// household: [`price_electricity_for`] over the whole month.
 ///
 /// Rounding: each tier line and the VAT are rounded to whole dong half-up once, and the
 /// total is their integer sum (see the `pricing` module). Example: 250 kWh in 2025-06
@@ -22,34 +18,48 @@ pub fn price_electricity(
     period: BillingPeriod,
     table: &TariffTable,
 ) -> Result<BillQuote, PricingError> {
+    price_electricity_for(kwh, period.into(), HouseholdStatus::None, table)
+}
+
+/// Prices `kwh` consumed over `period` by a household of status `household`.
+///
+/// When a price decision takes effect inside the period, the kWh and each tier's
+/// allowance are split by days between the old and the new table, as EVN bills it
+/// (see the `proration` module): May 2025 is priced 9 days by Decision 2699 and 22 by
+/// Decision 1279. A poor household's bill shows EVN's 30 kWh support as a note, which
+/// EVN pays to the household separately: the amount due does not change.
+pub fn price_electricity_for(
+    kwh: u32,
+    period: MeterPeriod,
+    household: HouseholdStatus,
+    table: &TariffTable,
+) -> Result<BillQuote, PricingError> {
     let usage = Usage {
         quantity: kwh,
         persons: 1,
-        period: period.into(),
+        household,
+        period,
     };
-    price(table, EVN_RESIDENTIAL, usage)
+    let mut quote = price(table, EVN_RESIDENTIAL, usage)?;
+    // The support of the month of the reading, at the tier-1 price then in force.
+    let reading_day = period.last_day();
+    if let Some(tariff) = table.in_force_on(EVN_RESIDENTIAL, reading_day) {
+        quote
+            .notes
+            .extend(electricity_support_line(tariff, household, reading_day)?);
+    }
+    Ok(quote)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::billing::effective::ymd;
-    use crate::billing::period::MeterPeriod;
     use rust_decimal::Decimal;
     use rust_decimal_macros::dec;
 
     fn price(kwh: u32, period: &str) -> BillQuote {
         price_electricity(kwh, period.parse().unwrap(), TariffTable::vietnam()).unwrap()
-    }
-
-    /// A reading period that is not a calendar month.
-    fn price_over(kwh: u32, period: MeterPeriod) -> BillQuote {
-        let usage = Usage {
-            quantity: kwh,
-            persons: 1,
-            period,
-        };
-        super::price(TariffTable::vietnam(), EVN_RESIDENTIAL, usage).unwrap()
     }
 
     #[test]
@@ -163,7 +173,8 @@ mod tests {
         // 1279: 25×1,984 + 25×2,050 = 49,600 + 51,250 = 100,850;
         // subtotal 197,075; VAT 8% 15,766; total 212,841.
         let period = MeterPeriod::new(ymd(2025, 4, 25), ymd(2025, 5, 24)).unwrap();
-        let q = price_over(100, period);
+        let q = price_electricity_for(100, period, HouseholdStatus::None, TariffTable::vietnam())
+            .unwrap();
         let amounts: Vec<i64> = q.lines.iter().map(|l| l.amount).collect();
         assert_eq!(amounts, vec![47_325, 48_900, 49_600, 51_250]);
         assert_eq!((q.subtotal, q.vat, q.total), (197_075, 15_766, 212_841));
@@ -186,7 +197,8 @@ mod tests {
         // 10% part: 23×1,984 + 23×2,050 + 45×2,380 + 45×2,998 + 4×3,350 = 45,632 + 47,150
         // + 107,100 + 134,910 + 13,400 = 348,192; VAT 10% = 34,819.2 → 34,819.
         let period = MeterPeriod::new(ymd(2026, 12, 15), ymd(2027, 1, 14)).unwrap();
-        let q = price_over(310, period);
+        let q = price_electricity_for(310, period, HouseholdStatus::None, TariffTable::vietnam())
+            .unwrap();
         assert_eq!(
             q.tariff_id,
             "evn_residential_1279_2025_vat8+evn_residential_1279_2025_vat10"
@@ -201,6 +213,45 @@ mod tests {
         assert_eq!(q.charge_lines[0].amount, 33_985);
         assert_eq!(q.total, 424_808 + 348_192 + 34_819 + 33_985);
         assert_eq!(q.period, "2027-01");
+    }
+
+    #[test]
+    fn a_poor_household_sees_evn_support_without_a_change_to_the_amount_due() {
+        // Doc §11 item 8: 30 kWh at the tier-1 price (1,984 under Decision 1279) =
+        // 59,520, paid to the household separately; the bill is still 636,768.
+        let june: MeterPeriod = BillingPeriod::new(2025, 6).unwrap().into();
+        let table = TariffTable::vietnam();
+        let poor = price_electricity_for(250, june, HouseholdStatus::Poor, table).unwrap();
+        let ordinary = price(250, "2025-06");
+        assert_eq!(poor.total, 636_768);
+        assert_eq!(
+            (poor.lines.clone(), poor.vat, poor.charge_lines.clone()),
+            (
+                ordinary.lines.clone(),
+                ordinary.vat,
+                ordinary.charge_lines.clone()
+            )
+        );
+        assert_eq!(poor.household, HouseholdStatus::Poor);
+        assert_eq!(poor.notes.len(), 1);
+        assert_eq!(
+            (
+                poor.notes[0].quantity,
+                poor.notes[0].unit_price,
+                poor.notes[0].amount
+            ),
+            (dec!(30), dec!(1984), 59_520)
+        );
+        assert!(poor.notes[0].label.contains("not deducted"));
+        // Near-poor households get no EVN support; ordinary bills carry no note.
+        let near_poor = price_electricity_for(250, june, HouseholdStatus::NearPoor, table).unwrap();
+        assert!(near_poor.notes.is_empty());
+        assert_eq!(near_poor.total, 636_768);
+        assert!(ordinary.notes.is_empty());
+        // In 2024 the tier-1 price was 2699's 1,893: 56,790.
+        let dec_2024: MeterPeriod = BillingPeriod::new(2024, 12).unwrap().into();
+        let q = price_electricity_for(100, dec_2024, HouseholdStatus::Poor, table).unwrap();
+        assert_eq!(q.notes[0].amount, 56_790);
     }
 
     #[test]

@@ -22,6 +22,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::catalogue::BillerKind;
+use super::household::HouseholdStatus;
 use super::money::{format_dong, format_percent, round_dong};
 use super::period::MeterPeriod;
 use super::proration::{self, Segment};
@@ -42,7 +43,7 @@ pub struct TariffLine {
 }
 
 /// A priced bill. Invariant: `subtotal` = Σ `lines`, `charges` = Σ `charge_lines`,
-/// `total` = `subtotal + vat + charges`.
+/// `total` = `subtotal + vat + charges`; `notes` are not part of any sum.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BillQuote {
     /// Tariff version that priced the bill; the versions joined by `+`, in date order,
@@ -50,6 +51,9 @@ pub struct BillQuote {
     pub tariff_id: String,
     /// Billing period priced (`YYYY-MM`, the month of the reading day).
     pub period: String,
+    /// The household status the bill was priced for; absent for ordinary households.
+    #[serde(default, skip_serializing_if = "HouseholdStatus::is_none")]
+    pub household: HouseholdStatus,
     /// One line per block reached (per part of the period, when it was split).
     pub lines: Vec<TariffLine>,
     /// Sum of the block lines, before VAT and surcharges.
@@ -67,6 +71,10 @@ pub struct BillQuote {
     pub charges: i64,
     /// Amount due.
     pub total: i64,
+    /// Information lines that do not change the amount due, such as EVN's support for a
+    /// poor household, which EVN pays to the household separately.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<TariffLine>,
 }
 
 /// Why a bill could not be priced.
@@ -123,13 +131,15 @@ pub(crate) fn line_amount(quantity: Decimal, unit_price: Decimal) -> Result<i64,
         .ok_or(PricingError::AmountOutOfRange)
 }
 
-/// What is metered: the inputs of one bill besides its tariff.
+/// What is metered and for whom: the inputs of one bill besides its tariff.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Usage {
     /// kWh or m³ over the whole meter period.
     pub quantity: u32,
     /// People registered on the connection; scales per-person blocks.
     pub persons: u32,
+    /// Poverty status, for social prices.
+    pub household: HouseholdStatus,
     /// The days the reading covers.
     pub period: MeterPeriod,
 }
@@ -190,6 +200,7 @@ pub(crate) fn price(
     Ok(BillQuote {
         tariff_id: ids.join("+"),
         period: usage.period.billing_period().to_string(),
+        household: usage.household,
         lines,
         subtotal,
         vat_rate,
@@ -197,11 +208,12 @@ pub(crate) fn price(
         charge_lines,
         charges,
         total,
+        notes: Vec::new(),
     })
 }
 
 /// The block lines of one part: its share of the quantity walked through its blocks,
-/// prorated to its days.
+/// prorated to its days, at the social prices when the household pays them.
 fn price_part<'t>(
     segment: Segment<'t>,
     quantity: u32,
@@ -214,7 +226,10 @@ fn price_part<'t>(
         BandBasis::PerPerson if usage.persons == 0 => return Err(PricingError::InvalidPersons),
         BandBasis::PerPerson => u64::from(usage.persons),
     };
-    let bands: &[Band] = &tariff.bands;
+    let bands: &[Band] = match &tariff.social_bands {
+        Some(social) if usage.household.pays_social_prices() => &social[..],
+        _ => &tariff.bands[..],
+    };
     let bounds = proration::prorated_bounds(bands, scale, segment.days(), usage.period.days());
     let unit = tariff.unit.symbol();
     let when = part_label(&segment, split);
@@ -232,9 +247,15 @@ fn price_part<'t>(
                 Some(u) => format!("{lower}-{u} {unit}"),
                 None => format!("over {lower} {unit}"),
             };
+            let ordinary = tariff.bands.get(index).map(|b| b.unit_price);
+            let social = if ordinary == Some(band.unit_price) {
+                ""
+            } else {
+                ", social price"
+            };
             let billed = Decimal::from(billed);
             lines.push(TariffLine {
-                label: format!("Tier {} ({range}){when}", index + 1),
+                label: format!("Tier {} ({range}){social}{when}", index + 1),
                 quantity: billed,
                 unit_price: band.unit_price,
                 amount: line_amount(billed, band.unit_price)?,
@@ -375,6 +396,7 @@ mod tests {
                 up_to: None,
                 unit_price: dec!(1000.5),
             }]),
+            social_bands: None,
             vat_rate: dec!(0.05),
             charges: Cow::Owned(vec![Charge {
                 code: Cow::Borrowed("levy"),
@@ -390,6 +412,7 @@ mod tests {
         Usage {
             quantity,
             persons: 1,
+            household: HouseholdStatus::None,
             period: MeterPeriod::new(ymd(2024, 1, 1), ymd(2024, 1, 31)).unwrap(),
         }
     }
@@ -405,6 +428,7 @@ mod tests {
         assert_eq!(quote.total, 3190);
         assert_eq!(quote.charge_lines[0].label, "Levy (3 m³)");
         assert_eq!(quote.period, "2024-01");
+        assert!(quote.notes.is_empty());
     }
 
     #[test]
@@ -434,5 +458,31 @@ mod tests {
             "VAT 10% on service (3,002 dong)"
         );
         assert_eq!(quote.total, 10_005 + 500 + 3_002 + 300);
+    }
+
+    #[test]
+    fn household_status_is_kept_off_the_wire_when_ordinary() {
+        let table = TariffTable::new(vec![per_unit_tariff()]).unwrap();
+        let ordinary = price(&table, "test", usage(3)).unwrap();
+        let json = serde_json::to_value(&ordinary).unwrap();
+        assert!(json.get("household").is_none());
+        assert!(json.get("notes").is_none());
+        let back: BillQuote = serde_json::from_value(json).unwrap();
+        assert_eq!(back, ordinary);
+        let poor = price(
+            &table,
+            "test",
+            Usage {
+                household: HouseholdStatus::NearPoor,
+                ..usage(3)
+            },
+        )
+        .unwrap();
+        // No social prices in this tariff: the same amounts, the status on the bill.
+        assert_eq!(poor.total, ordinary.total);
+        assert_eq!(
+            serde_json::to_value(&poor).unwrap()["household"],
+            "near_poor"
+        );
     }
 }

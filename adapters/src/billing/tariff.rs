@@ -97,6 +97,11 @@ pub struct Tariff {
     pub valid_to: Option<NaiveDate>,
     /// Blocks in ascending order of `up_to`, the last one open-ended.
     pub bands: Cow<'static, [Band]>,
+    /// The social prices poor and near-poor households pay, where the biller publishes
+    /// them: the same bounds as `bands`, with lower prices in the blocks they cover.
+    /// `None` when such households pay the ordinary prices (EVN, whose support for poor
+    /// households is paid to them separately; see `household`).
+    pub social_bands: Option<Cow<'static, [Band]>>,
     /// VAT on the band subtotal (`0.08` = 8%).
     pub vat_rate: Decimal,
     /// Surcharges computed on the band subtotal or the quantity.
@@ -185,6 +190,25 @@ mod tests {
             assert_eq!(bounds.len() + 1, tariff.bands.len(), "{}", tariff.id);
             let prices: Vec<Decimal> = tariff.bands.iter().map(|b| b.unit_price).collect();
             assert!(prices.windows(2).all(|w| w[0] <= w[1]), "{}", tariff.id);
+            // A social price is never above the ordinary price of its block.
+            for social in tariff.social_bands.iter() {
+                let pairs = social.iter().zip(tariff.bands.iter());
+                assert!(
+                    pairs.clone().all(|(s, b)| s.up_to == b.up_to),
+                    "{}",
+                    tariff.id
+                );
+                assert!(
+                    pairs.clone().all(|(s, b)| s.unit_price <= b.unit_price),
+                    "{}",
+                    tariff.id
+                );
+                assert!(
+                    pairs.clone().any(|(s, b)| s.unit_price < b.unit_price),
+                    "{}",
+                    tariff.id
+                );
+            }
             assert_ne!(tariff.valid_from, NaiveDate::MIN, "{}", tariff.id);
             assert_ne!(tariff.valid_to, Some(NaiveDate::MIN), "{}", tariff.id);
         }

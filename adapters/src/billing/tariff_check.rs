@@ -104,7 +104,25 @@ fn validate_tariff(tariff: &Tariff) -> Result<(), TariffTableError> {
     }
 
     check_bands(&tariff.bands).map_err(bands_error)?;
-    if tariff.bands.iter().any(|b| b.unit_price.is_sign_negative()) {
+    if let Some(social) = &tariff.social_bands {
+        check_bands(social).map_err(bands_error)?;
+        // Same blocks, so a social line reads like the ordinary one it replaces.
+        let same_bounds = social.len() == tariff.bands.len()
+            && social
+                .iter()
+                .zip(tariff.bands.iter())
+                .all(|(s, b)| s.up_to == b.up_to);
+        if !same_bounds {
+            return Err(bands_error(
+                "social bands must have the ordinary bands' bounds",
+            ));
+        }
+    }
+    let prices = tariff
+        .bands
+        .iter()
+        .chain(tariff.social_bands.iter().flat_map(|s| s.iter()));
+    if prices.map(|b| b.unit_price).any(|p| p.is_sign_negative()) {
         return Err(rate_error("negative unit price"));
     }
     let rate_is_valid = |rate: Decimal| !rate.is_sign_negative() && rate < Decimal::ONE;
@@ -168,6 +186,7 @@ mod tests {
                     unit_price: dec!(2000),
                 },
             ]),
+            social_bands: None,
             vat_rate: dec!(0.1),
             charges: Cow::Borrowed(&[]),
             source: Cow::Borrowed("test"),
@@ -275,6 +294,62 @@ mod tests {
         assert!(matches!(
             TariffTable::new(vec![base(), base()]),
             Err(TariffTableError::DuplicateId { .. })
+        ));
+    }
+
+    #[test]
+    fn social_bands_follow_the_ordinary_bounds() {
+        let mut social = sample("s", ymd(2024, 1, 1), None);
+        social.social_bands = Some(Cow::Owned(vec![
+            Band {
+                up_to: Some(50),
+                unit_price: dec!(500),
+            },
+            Band {
+                up_to: None,
+                unit_price: dec!(2000),
+            },
+        ]));
+        TariffTable::new(vec![social.clone()]).unwrap();
+
+        let mut other_bounds = social.clone();
+        other_bounds.social_bands = Some(Cow::Owned(vec![
+            Band {
+                up_to: Some(40),
+                unit_price: dec!(500),
+            },
+            Band {
+                up_to: None,
+                unit_price: dec!(2000),
+            },
+        ]));
+        let mut negative = social.clone();
+        negative.social_bands = Some(Cow::Owned(vec![
+            Band {
+                up_to: Some(50),
+                unit_price: dec!(-1),
+            },
+            Band {
+                up_to: None,
+                unit_price: dec!(2000),
+            },
+        ]));
+        let mut closed = social;
+        closed.social_bands = Some(Cow::Owned(vec![Band {
+            up_to: Some(50),
+            unit_price: dec!(500),
+        }]));
+        assert!(matches!(
+            TariffTable::new(vec![other_bounds]),
+            Err(TariffTableError::InvalidBands { .. })
+        ));
+        assert!(matches!(
+            TariffTable::new(vec![closed]),
+            Err(TariffTableError::InvalidBands { .. })
+        ));
+        assert!(matches!(
+            TariffTable::new(vec![negative]),
+            Err(TariffTableError::InvalidRate { .. })
         ));
     }
 

@@ -100,9 +100,40 @@ const HANOI_2024: [Band; 4] = [
     band(None, dec!(27000)),
 ];
 
+/// Hanoi's social price for poor and near-poor households: 5,973 per m³ for the first
+/// 10 m³, the ordinary prices above. Doc §11 item 8 ("reported"); the same 5,973 is the
+/// first-10-m³ price of Hanoi's 2013 decision (video.baotintuc.vn, "áp dụng từ
+/// 1/10/2015"), and a public code base lists "hộ nghèo 5 973" beside the 2023 roadmap
+/// (Decision 3541/QĐ-UBND). [unverified: the decision's text was not read; applied to
+/// both steps of the roadmap]
+const HANOI_SOCIAL_FIRST_10_M3: Decimal = dec!(5973);
+
+const HANOI_2023_H2_SOCIAL: [Band; 4] = [
+    band(Some(10), HANOI_SOCIAL_FIRST_10_M3),
+    band(Some(20), dec!(8800)),
+    band(Some(30), dec!(12000)),
+    band(None, dec!(24000)),
+];
+const HANOI_2024_SOCIAL: [Band; 4] = [
+    band(Some(10), HANOI_SOCIAL_FIRST_10_M3),
+    band(Some(20), dec!(9900)),
+    band(Some(30), dec!(16000)),
+    band(None, dec!(27000)),
+];
+
 /// Per person per month: ≤4, 4–6, >6 m³ (bounds multiply by the registered persons).
 const HCMC_2022: [Band; 3] = [
     band(Some(4), dec!(6700)),
+    band(Some(6), dec!(12900)),
+    band(None, dec!(14400)),
+];
+
+/// HCMC's social price for poor and near-poor households: 6,300 for ≤4 m³ per person,
+/// the other blocks unchanged. Decision 25/2019/QĐ-UBND, 2022 step, as quoted by lawnet
+/// (doc §6.2 source, "For poor and near-poor households: ... 0 to 4m3/person/month:
+/// 6,300 VND/m3"); doc §11 item 8.
+const HCMC_2022_SOCIAL: [Band; 3] = [
+    band(Some(4), dec!(6300)),
     band(Some(6), dec!(12900)),
     band(None, dec!(14400)),
 ];
@@ -174,6 +205,8 @@ const fn evn(
         valid_from,
         valid_to,
         bands: Cow::Borrowed(bands),
+        // EVN has no social price: its support for poor households is paid apart.
+        social_bands: None,
         vat_rate,
         charges: Cow::Borrowed(&[]),
         source: Cow::Borrowed(source),
@@ -185,6 +218,7 @@ const fn hanoi(
     valid_from: chrono::NaiveDate,
     valid_to: Option<chrono::NaiveDate>,
     bands: &'static [Band],
+    social_bands: &'static [Band],
     source: &'static str,
 ) -> Tariff {
     Tariff {
@@ -196,6 +230,7 @@ const fn hanoi(
         valid_from,
         valid_to,
         bands: Cow::Borrowed(bands),
+        social_bands: Some(Cow::Borrowed(social_bands)),
         vat_rate: VAT_WATER,
         charges: Cow::Borrowed(HANOI_CHARGES),
         source: Cow::Borrowed(source),
@@ -218,6 +253,7 @@ const fn hcmc(
         valid_from,
         valid_to,
         bands: Cow::Borrowed(&HCMC_2022),
+        social_bands: Some(Cow::Borrowed(&HCMC_2022_SOCIAL)),
         vat_rate: VAT_WATER,
         charges: Cow::Borrowed(charges),
         source: Cow::Borrowed(source),
@@ -264,26 +300,30 @@ pub(crate) const TARIFFS: &[Tariff] = &[
         ymd(2023, 7, 1),
         Some(ymd(2023, 12, 31)),
         &HANOI_2023_H2,
+        &HANOI_2023_H2_SOCIAL,
         "Hanoi 2023 water price roadmap (Decision 3541/QĐ-UBND of 7 Jul 2023 per \
          secondary sources), step from 1 Jul 2023; above 30 m³ 24,000 (doc §11 item 4, \
-         vnfinance.vn); 10% environmental protection fee; VAT 5%",
+         vnfinance.vn); poor and near-poor households 5,973 for the first 10 m³ \
+         [unverified]; 10% environmental protection fee; VAT 5%",
     ),
     hanoi(
         "hanoi_water_2024",
         ymd(2024, 1, 1),
         None,
         &HANOI_2024,
+        &HANOI_2024_SOCIAL,
         "Hanoi 2023 water price roadmap, 2024 step (doc §6.2; changes after 2024 \
-         unverified); 10% environmental protection fee; VAT 5%",
+         unverified); poor and near-poor households 5,973 for the first 10 m³ \
+         [unverified]; 10% environmental protection fee; VAT 5%",
     ),
     hcmc(
         "hcmc_water_2022_01",
         ymd(2022, 1, 1),
         Some(ymd(2022, 1, 31)),
         HCMC_DRAINAGE_2022_01,
-        "Decision 25/2019/QĐ-UBND 2022 step; drainage service 15% (first step of the \
-         2022-2025 roadmap) with VAT 10%, before Decree 15/2022's reduction \
-         [unverified]; water VAT 5%",
+        "Decision 25/2019/QĐ-UBND 2022 step (poor and near-poor 6,300 for ≤4 m³ per \
+         person); drainage service 15% (first step of the 2022-2025 roadmap) with VAT \
+         10%, before Decree 15/2022's reduction [unverified]; water VAT 5%",
     ),
     hcmc(
         "hcmc_water_2022",

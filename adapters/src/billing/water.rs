@@ -1,18 +1,20 @@
-//! Domestic water bills priced by the tariff of the biller's city in force for the period.
+//! Domestic water bills priced by the tariff of the biller's city in force for the
+//! period, at the social prices for poor and near-poor households where the city
+//! publishes them.
 
 use super::catalogue::{Biller, BillerKind};
-use super::period::BillingPeriod;
+use super::household::HouseholdStatus;
+use super::period::{BillingPeriod, MeterPeriod};
 use super::pricing::{price, BillQuote, PricingError, Usage};
 use super::tariff::TariffTable;
 
-/// Prices `m3` cubic metres for a month under the water tariff of `biller` in force over
-/// `period`. A month over a price change would be split by days (see the `proration`
-/// module); water prices here change only on the first of a month.
+/// Prices `m3` cubic metres for a calendar month for an ordinary household:
+/// [`price_water_for`] over the whole month.
 ///
 /// `persons` is the number of people registered on the connection. It scales the block
 /// bounds of a per-person tariff (HCMC: 4 and 6 m³ per person) and must then be at least
 /// 1; it is ignored by per-household tariffs (Hanoi). Callers without a count should
-/// pass 1. Poor and near-poor household prices are not modelled.
+/// pass 1.
 ///
 /// Rounding: each block line, the VAT (5%), each surcharge (environmental protection
 /// fee or drainage service, on the pre-VAT water price) and the VAT on a surcharge that
@@ -25,6 +27,29 @@ pub fn price_water(
     period: BillingPeriod,
     table: &TariffTable,
 ) -> Result<BillQuote, PricingError> {
+    price_water_for(
+        biller,
+        m3,
+        persons,
+        period.into(),
+        HouseholdStatus::None,
+        table,
+    )
+}
+
+/// Prices `m3` cubic metres consumed over `period` by a household of status
+/// `household`: poor and near-poor households pay the social prices of the biller's
+/// tariff where it has them (Hanoi 5,973 per m³ for the first 10 m³, HCMC 6,300 for
+/// the first 4 m³ per person). A period over a price change is split by days (see the
+/// `proration` module); water prices here change only on the first of a month.
+pub fn price_water_for(
+    biller: &Biller,
+    m3: u32,
+    persons: u32,
+    period: MeterPeriod,
+    household: HouseholdStatus,
+    table: &TariffTable,
+) -> Result<BillQuote, PricingError> {
     let schedule = biller
         .tariff_schedule
         .filter(|_| biller.kind == BillerKind::Water)
@@ -35,7 +60,8 @@ pub fn price_water(
     let usage = Usage {
         quantity: m3,
         persons,
-        period: period.into(),
+        household,
+        period,
     };
     price(table, schedule, usage)
 }
@@ -136,6 +162,62 @@ mod tests {
         assert_eq!(q.charge_lines[0].amount, 81_330);
         assert_eq!(q.charge_lines[1].unit_price, dec!(0.10));
         assert_eq!(q.charge_lines[1].amount, 8_133);
+    }
+
+    #[test]
+    fn hcmc_poor_household_pays_6300_in_the_first_block() {
+        // Decision 25/2019/QĐ-UBND via lawnet (doc §6.2): 6,300 for ≤ 4 m³ per person for
+        // poor and near-poor households, the other blocks unchanged. 1 person, 40 m³:
+        // 4×6,300 + 2×12,900 + 34×14,400 = 25,200 + 25,800 + 489,600 = 540,600;
+        // VAT 5% 27,030; drainage 30% 162,180; its VAT 8% 12,974.4 → 12,974.
+        let sawaco = find_biller("SAWACO").unwrap();
+        let march: MeterPeriod = BillingPeriod::new(2025, 3).unwrap().into();
+        for status in [HouseholdStatus::Poor, HouseholdStatus::NearPoor] {
+            let q = price_water_for(sawaco, 40, 1, march, status, TariffTable::vietnam()).unwrap();
+            assert_eq!(q.lines[0].unit_price, dec!(6300));
+            assert_eq!(q.lines[0].label, "Tier 1 (0-4 m³), social price");
+            assert_eq!(q.lines[1].label, "Tier 2 (4-6 m³)");
+            assert_eq!(
+                (q.subtotal, q.vat, q.charges, q.total),
+                (540_600, 27_030, 162_180 + 12_974, 742_784)
+            );
+            assert_eq!(q.household, status);
+        }
+    }
+
+    #[test]
+    fn hanoi_poor_household_pays_5973_for_the_first_10_m3() {
+        // Doc §11 item 8: 5,973 per m³ for the first 10 m³ (reported). 2024 step, 25 m³:
+        // 10×5,973 + 10×9,900 + 5×16,000 = 59,730 + 99,000 + 80,000 = 238,730;
+        // VAT 5% 11,936.5 → 11,937; environmental protection fee 10% 23,873.
+        let hawaco = find_biller("HAWACO").unwrap();
+        let june: MeterPeriod = BillingPeriod::new(2025, 6).unwrap().into();
+        let q = price_water_for(
+            hawaco,
+            25,
+            1,
+            june,
+            HouseholdStatus::Poor,
+            TariffTable::vietnam(),
+        )
+        .unwrap();
+        assert_eq!(q.lines[0].amount, 59_730);
+        assert_eq!(
+            (q.subtotal, q.vat, q.charges, q.total),
+            (238_730, 11_937, 23_873, 274_540)
+        );
+        // An ordinary household's bill is unchanged by the new field (303,600 below).
+        let ordinary = price_water_for(
+            hawaco,
+            25,
+            1,
+            june,
+            HouseholdStatus::None,
+            TariffTable::vietnam(),
+        )
+        .unwrap();
+        assert_eq!(ordinary, price("HAWACO", 25, 1, "2025-06").unwrap());
+        assert!(ordinary.notes.is_empty());
     }
 
     #[test]
