@@ -75,6 +75,63 @@ async fn a_250_kwh_june_2025_bill_is_636_768_dong() {
 }
 
 #[tokio::test]
+async fn may_2025_is_split_between_decisions_2699_and_1279() {
+    // Decision 1279 took effect on 10 May 2025: 9 days at 2699, 22 at 1279
+    // (billing::electricity's worked example): 581,732 + VAT 46,539.
+    let h = Harness::start().await;
+    let (_, amount) = issue(&h, CUSTOMER, "2025-05", 250).await;
+    assert_eq!(amount, 628_271);
+    let statement = billers(&h)
+        .inquire("EVNHANOI", CUSTOMER)
+        .await
+        .expect("found");
+    assert_eq!(
+        statement.details.pricing.tariff_id,
+        "evn_residential_2699_2024+evn_residential_1279_2025_vat8"
+    );
+    assert_eq!(statement.details.pricing.lines.len(), 8);
+}
+
+#[tokio::test]
+async fn a_poor_households_bill_shows_evn_support_and_the_same_amount() {
+    let h = Harness::start().await;
+    let (status, body) = h
+        .post(
+            "/evn/bills",
+            json!({"customer_code": CUSTOMER, "customer_name": "NGUYEN VAN AN",
+                   "period": "2025-06", "kwh": 250, "household": "poor"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    // The support (30 kWh × 1,984 = 59,520) is paid to the household apart: the
+    // amount due is the ordinary 636,768.
+    assert_eq!(body["amount_due"], 636_768);
+    assert_eq!(body["details"]["household"], "poor");
+    assert_eq!(body["details"]["notes"][0]["amount"], 59_520);
+    let statement = billers(&h)
+        .inquire("EVNHANOI", CUSTOMER)
+        .await
+        .expect("found");
+    assert_eq!(statement.amount_due, 636_768);
+    assert_eq!(statement.details.pricing.notes.len(), 1);
+    assert_eq!(
+        statement.details.pricing.household,
+        adapters::billing::HouseholdStatus::Poor
+    );
+    // Without the field nothing changes: no household, no notes.
+    let (status, body) = h
+        .post(
+            "/evn/bills",
+            json!({"customer_code": "PD29007350491", "customer_name": "A",
+                   "period": "2025-06", "kwh": 250}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert!(body["details"].get("household").is_none());
+    assert!(body["details"].get("notes").is_none());
+}
+
+#[tokio::test]
 async fn the_same_reference_pays_once_and_another_is_refused() {
     let h = Harness::start().await;
     let billers = billers(&h);

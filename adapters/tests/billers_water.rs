@@ -66,24 +66,79 @@ async fn hanoi_water_is_priced_per_household_and_paid() {
 #[tokio::test]
 async fn saigon_water_scales_blocks_with_persons() {
     let h = Harness::start().await;
-    // 16×6,700 + 8×12,900 + 6×14,400 = 296,800; VAT 14,840; drainage 30% 89,040.
+    // 16×6,700 + 8×12,900 + 6×14,400 = 296,800; VAT 14,840; drainage 30% 89,040 and
+    // its own VAT 8% 7,123.
     let bill = create(
         &h,
         json!({"biller_code": "SAWACO", "customer_code": SAIGON, "customer_name": "LE VAN C",
                "period": "2025-06", "m3": 30, "persons": 4}),
     )
     .await;
-    assert_eq!(bill["amount_due"], 400_680);
+    assert_eq!(bill["amount_due"], 407_803);
     // Without persons the bill is for one person: the doc's 40 m³ example, 542,200
-    // before VAT (27,110) and drainage (162,660).
+    // before VAT (27,110), drainage (162,660) and the drainage's VAT (13,013).
     let bill = create(
         &h,
         json!({"biller_code": "SAWACO", "customer_code": SAIGON, "customer_name": "LE VAN C",
                "period": "2025-03", "m3": 40}),
     )
     .await;
-    assert_eq!(bill["amount_due"], 731_970);
+    assert_eq!(bill["amount_due"], 744_983);
     assert_eq!(bill["details"]["subtotal"], 542_200);
+    assert_eq!(bill["details"]["charges"], 162_660 + 13_013);
+    assert!(bill["details"].get("household").is_none());
+}
+
+#[tokio::test]
+async fn poor_and_near_poor_households_pay_the_social_prices() {
+    let h = Harness::start().await;
+    // Hanoi, poor: 10×5,973 + 10×9,900 + 5×16,000 = 238,730; VAT 11,937; fee 23,873.
+    let bill = create(
+        &h,
+        json!({"biller_code": "HAWACO", "customer_code": HANOI, "customer_name": "TRAN THI BINH",
+               "period": "2025-06", "m3": 25, "household": "poor"}),
+    )
+    .await;
+    assert_eq!(bill["amount_due"], 274_540);
+    assert_eq!(bill["details"]["household"], "poor");
+    assert_eq!(bill["lines"][0]["unit_price"], "5973");
+    // The inquiry's details show the status too.
+    let statement = billers(&h).inquire("HAWACO", HANOI).await.expect("found");
+    assert_eq!(statement.amount_due, 274_540);
+    assert_eq!(
+        statement.details.pricing.household,
+        adapters::billing::HouseholdStatus::Poor
+    );
+    // HCMC, near-poor, one person, 40 m³: 4×6,300 + 2×12,900 + 34×14,400 = 540,600;
+    // VAT 27,030; drainage 162,180 and its VAT 12,974.
+    let bill = create(
+        &h,
+        json!({"biller_code": "SAWACO", "customer_code": SAIGON, "customer_name": "LE VAN C",
+               "period": "2025-03", "m3": 40, "household": "near_poor"}),
+    )
+    .await;
+    assert_eq!(bill["amount_due"], 742_784);
+    assert_eq!(bill["details"]["household"], "near_poor");
+    // "none" is the ordinary price, as when the field is absent.
+    let bill = create(
+        &h,
+        json!({"biller_code": "SAWACO", "customer_code": SAIGON, "customer_name": "LE VAN C",
+               "period": "2025-04", "m3": 40, "household": "none"}),
+    )
+    .await;
+    assert_eq!(bill["amount_due"], 744_983);
+    assert!(bill["details"].get("household").is_none());
+    let (status, answer) = h
+        .post(
+            "/water/bills",
+            json!({"biller_code": "SAWACO", "customer_code": SAIGON, "customer_name": "A",
+                   "period": "2025-05", "m3": 4, "household": "rich"}),
+        )
+        .await;
+    assert_eq!(
+        (status, &answer["error"]["code"]),
+        (400, &json!("invalid_request"))
+    );
 }
 
 #[tokio::test]

@@ -81,7 +81,9 @@ pub struct BillDetails {
     /// People registered on a water connection (scales per-person blocks).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub persons: Option<u32>,
-    /// Tariff version, block lines, VAT, surcharges and total.
+    /// Tariff version, block lines, VAT, surcharges and total; also the customer's
+    /// `household` status when it is not ordinary, and information `notes` (EVN's
+    /// support for a poor household) that are not part of the total.
     #[serde(flatten)]
     pub pricing: BillQuote,
 }

@@ -7,7 +7,10 @@
 //!   customer code.
 //! - [`evn_corporation`]: EVN power corporation from the customer-code prefix.
 //! - [`TariffTable`]: effective-dated tariffs; [`price_electricity`] and [`price_water`]
-//!   turn a consumption into a [`BillQuote`].
+//!   turn a month's consumption into a [`BillQuote`], splitting the month by days where
+//!   the price changed inside it; [`price_electricity_for`] and [`price_water_for`] do
+//!   the same for any [`MeterPeriod`] and a [`HouseholdStatus`] (social prices, EVN's
+//!   support for poor households).
 //! - [`insurance`]: voluntary social and household health insurance quotes.
 //!
 //! Money is `i64` dong throughout; `rust_decimal` is used for the exact intermediate
@@ -17,11 +20,14 @@ mod catalogue;
 mod customer_code;
 mod effective;
 mod electricity;
+mod household;
 pub mod insurance;
 mod money;
 mod period;
 mod pricing;
+mod proration;
 mod tariff;
+mod tariff_check;
 mod tariff_data;
 mod water;
 
@@ -33,18 +39,18 @@ pub use customer_code::{
     evn_corporation, evn_corporation_with, CustomerCodeError, EvnCodeRules, PowerCorporation,
 };
 pub use effective::{Dated, Effective};
-pub use electricity::price_electricity;
+pub use electricity::{price_electricity, price_electricity_for};
+pub use household::HouseholdStatus;
 pub use insurance::{
     bhxh_voluntary, bhyt_household, InsuranceError, InsuranceRates, InsuranceScheme, Quote,
     QuoteLine, SupportGroup,
 };
-pub use period::{BillingPeriod, PeriodError};
+pub use period::{BillingPeriod, MeterPeriod, PeriodError};
 pub use pricing::{BillQuote, PricingError, TariffLine};
-pub use tariff::{
-    Band, BandBasis, Charge, ChargeBasis, Tariff, TariffTable, TariffTableError, Unit,
-};
+pub use tariff::{Band, BandBasis, Charge, ChargeBasis, Tariff, TariffTable, Unit};
+pub use tariff_check::TariffTableError;
 pub use tariff_data::{
     EVN_AVERAGE_PRICE_1279, EVN_RESIDENTIAL, EVN_RESIDENTIAL_FIVE_TIER_BANDS, HANOI_WATER_DOMESTIC,
     HCMC_WATER_DOMESTIC,
 };
-pub use water::price_water;
+pub use water::{price_water, price_water_for};

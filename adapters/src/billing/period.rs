@@ -1,4 +1,6 @@
-//! The billing period of a utility bill: one calendar month, written `YYYY-MM` on the wire.
+//! The billing period of a utility bill: one calendar month, written `YYYY-MM` on the
+//! wire; and the meter period, the days between two meter readings that a bill
+//! prices, which a tariff change can split (see `proration`).
 
 use std::fmt;
 use std::str::FromStr;
@@ -12,9 +14,10 @@ pub struct BillingPeriod {
     month: u32,
 }
 
-/// A billing period that is not a real calendar month.
+/// A billing period that is not a real calendar month, or a meter period that ends
+/// before it starts.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid billing period {input:?}: expected YYYY-MM")]
+#[error("invalid billing period {input:?}: expected YYYY-MM, or a first day on or before the last")]
 pub struct PeriodError {
     /// What was given.
     pub input: String,
@@ -117,6 +120,79 @@ impl fmt::Display for BillingPeriod {
     }
 }
 
+/// The days one meter reading covers (kỳ ghi chỉ số), both inclusive: from the day
+/// after the previous reading to the day of this one. A bill for a calendar month
+/// covers that month ([`From<BillingPeriod>`]); EVN's reading days need not fall on
+/// month ends, so a period may also be given by its days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MeterPeriod {
+    first_day: NaiveDate,
+    last_day: NaiveDate,
+}
+
+impl MeterPeriod {
+    /// The days `first_day..=last_day`.
+    pub fn new(first_day: NaiveDate, last_day: NaiveDate) -> Result<Self, PeriodError> {
+        if last_day < first_day {
+            return Err(PeriodError {
+                input: format!("{first_day}..{last_day}"),
+            });
+        }
+        Ok(Self {
+            first_day,
+            last_day,
+        })
+    }
+
+    /// First day covered.
+    pub fn first_day(&self) -> NaiveDate {
+        self.first_day
+    }
+
+    /// Last day covered: the reading day, when the bill is issued.
+    pub fn last_day(&self) -> NaiveDate {
+        self.last_day
+    }
+
+    /// Number of days covered (at least 1).
+    pub fn days(&self) -> u32 {
+        let span = (self.last_day - self.first_day).num_days() + 1;
+        u32::try_from(span).unwrap_or(u32::MAX)
+    }
+
+    /// The month the bill belongs to: the month of the reading day.
+    pub fn billing_period(&self) -> BillingPeriod {
+        BillingPeriod::containing(self.last_day)
+    }
+
+    /// Whether the period is exactly one calendar month.
+    pub fn is_calendar_month(&self) -> bool {
+        let month = self.billing_period();
+        self.first_day == month.first_day() && self.last_day == month.last_day()
+    }
+}
+
+impl From<BillingPeriod> for MeterPeriod {
+    fn from(period: BillingPeriod) -> Self {
+        Self {
+            first_day: period.first_day(),
+            last_day: period.last_day(),
+        }
+    }
+}
+
+impl fmt::Display for MeterPeriod {
+    /// `YYYY-MM` for a calendar month (the wire format of a billing period), else
+    /// `YYYY-MM-DD..YYYY-MM-DD`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_calendar_month() {
+            fmt::Display::fmt(&self.billing_period(), f)
+        } else {
+            write!(f, "{}..{}", self.first_day, self.last_day)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,5 +238,34 @@ mod tests {
             let err = bad.parse::<BillingPeriod>().unwrap_err();
             assert_eq!(err.code(), "invalid_period", "{bad}");
         }
+    }
+
+    #[test]
+    fn meter_periods_count_days_inclusively() {
+        let may: MeterPeriod = BillingPeriod::new(2025, 5).unwrap().into();
+        assert_eq!(
+            (may.first_day(), may.last_day()),
+            (ymd(2025, 5, 1), ymd(2025, 5, 31))
+        );
+        assert_eq!(may.days(), 31);
+        assert!(may.is_calendar_month());
+        assert_eq!(may.to_string(), "2025-05");
+        let reading = MeterPeriod::new(ymd(2025, 4, 25), ymd(2025, 5, 24)).unwrap();
+        assert_eq!(reading.days(), 30);
+        assert!(!reading.is_calendar_month());
+        assert_eq!(
+            reading.billing_period(),
+            BillingPeriod::new(2025, 5).unwrap()
+        );
+        assert_eq!(reading.to_string(), "2025-04-25..2025-05-24");
+        assert_eq!(
+            MeterPeriod::new(ymd(2025, 5, 9), ymd(2025, 5, 9))
+                .unwrap()
+                .days(),
+            1
+        );
+        let err = MeterPeriod::new(ymd(2025, 5, 10), ymd(2025, 5, 9)).unwrap_err();
+        assert_eq!(err.code(), "invalid_period");
+        assert_eq!(err.input, "2025-05-10..2025-05-09");
     }
 }

@@ -4,21 +4,41 @@ use chrono::NaiveDate;
 use proptest::prelude::*;
 
 use super::catalogue::find_biller;
-use super::electricity::price_electricity;
+use super::electricity::{price_electricity, price_electricity_for};
+use super::household::HouseholdStatus;
 use super::insurance::{
     bhxh_voluntary, bhyt_household, InsuranceRates, SupportGroup, ALLOWED_MONTHS,
 };
-use super::period::BillingPeriod;
+use super::period::{BillingPeriod, MeterPeriod};
 use super::pricing::BillQuote;
 use super::tariff::TariffTable;
-use super::water::price_water;
+use super::water::{price_water, price_water_for};
 
-/// Periods from the first EVN table to after the VAT change, so every version is hit.
+/// Periods from the first month wholly under an EVN table to after the VAT change, so
+/// every version is hit. (November 2023 starts on the 9th, and a month is now priced
+/// day by day, so it has no price for its first days.)
 fn evn_period() -> impl Strategy<Value = BillingPeriod> {
     (0u32..60).prop_map(|offset| {
-        let months = 2023 * 12 + 10 + offset; // 2023-11 onward
+        let months = 2023 * 12 + 11 + offset; // 2023-12 onward
         BillingPeriod::new((months / 12) as i32, months % 12 + 1).unwrap()
     })
+}
+
+/// Meter periods of 1 to 62 days from 9 Nov 2023 to about 2028, so that they cross
+/// every price and VAT change somewhere.
+fn meter_period() -> impl Strategy<Value = MeterPeriod> {
+    (0i64..1800, 1i64..=62).prop_map(|(start, days)| {
+        let first = NaiveDate::from_ymd_opt(2023, 11, 9).unwrap() + chrono::Duration::days(start);
+        MeterPeriod::new(first, first + chrono::Duration::days(days - 1)).unwrap()
+    })
+}
+
+fn household() -> impl Strategy<Value = HouseholdStatus> {
+    prop_oneof![
+        Just(HouseholdStatus::None),
+        Just(HouseholdStatus::Poor),
+        Just(HouseholdStatus::NearPoor),
+    ]
 }
 
 fn water_period() -> impl Strategy<Value = BillingPeriod> {
@@ -94,6 +114,45 @@ proptest! {
         prop_assert_eq!(billed, rust_decimal::Decimal::from(m3));
         let more = price_water(biller, m3 + 1, persons, period, TariffTable::vietnam()).unwrap();
         prop_assert!(quote.total <= more.total);
+    }
+
+    #[test]
+    fn split_periods_bill_every_unit_once_and_add_up(
+        kwh in 0u32..5_000,
+        period in meter_period(),
+        status in household(),
+    ) {
+        let table = TariffTable::vietnam();
+        let quote = price_electricity_for(kwh, period, status, table).unwrap();
+        assert_sums(&quote);
+        let billed: rust_decimal::Decimal = quote.lines.iter().map(|l| l.quantity).sum();
+        prop_assert_eq!(billed, rust_decimal::Decimal::from(kwh));
+        // One more kWh never costs less, wherever the period is split.
+        let more = price_electricity_for(kwh + 1, period, status, table).unwrap();
+        prop_assert!(quote.total <= more.total);
+        // EVN's support is information only: the amount due is the ordinary one.
+        let ordinary = price_electricity_for(kwh, period, HouseholdStatus::None, table).unwrap();
+        prop_assert_eq!(quote.total, ordinary.total);
+        prop_assert_eq!(quote.notes.is_empty(), status != HouseholdStatus::Poor);
+    }
+
+    #[test]
+    fn social_water_prices_never_cost_more(
+        hanoi in any::<bool>(),
+        m3 in 0u32..500,
+        persons in 1u32..10,
+        period in water_period(),
+        status in household(),
+    ) {
+        let biller = find_biller(if hanoi { "HAWACO" } else { "SAWACO" }).unwrap();
+        let table = TariffTable::vietnam();
+        let quote = price_water_for(biller, m3, persons, period.into(), status, table).unwrap();
+        assert_sums(&quote);
+        let ordinary = price_water(biller, m3, persons, period, table).unwrap();
+        prop_assert!(quote.total <= ordinary.total);
+        if status == HouseholdStatus::None {
+            prop_assert_eq!(quote, ordinary);
+        }
     }
 
     #[test]

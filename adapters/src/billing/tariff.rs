@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 use super::catalogue::BillerKind;
 use super::effective::{self, Effective};
 use super::period::BillingPeriod;
+use super::tariff_check::{validate, TariffTableError};
 use super::tariff_data;
 
 /// Unit a tariff's quantities are metered in.
@@ -59,9 +60,11 @@ pub enum ChargeBasis {
     PerUnit(Decimal),
 }
 
-/// A surcharge billed beside the energy or water price, such as the wastewater
-/// environmental protection fee. Charges carry no VAT of their own here (the doc
-/// states VAT only on the water and electricity prices).
+/// A surcharge billed beside the energy or water price: Hanoi's domestic wastewater
+/// environmental protection fee, or HCMC's drainage and wastewater treatment service.
+/// A fee (phí) carries no VAT; a service price does, at its own rate (HCMC drainage:
+/// the 10% standard rate or the 8% of a VAT reduction, not water's 5%), printed as a
+/// line of its own after the charge.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Charge {
     /// Stable snake_case identifier.
@@ -70,6 +73,8 @@ pub struct Charge {
     pub label: Cow<'static, str>,
     /// How the amount is computed.
     pub basis: ChargeBasis,
+    /// VAT on the charge itself (`0.08` = 8%); zero for a fee.
+    pub vat_rate: Decimal,
 }
 
 /// A tariff in force for a window of dates.
@@ -92,6 +97,11 @@ pub struct Tariff {
     pub valid_to: Option<NaiveDate>,
     /// Blocks in ascending order of `up_to`, the last one open-ended.
     pub bands: Cow<'static, [Band]>,
+    /// The social prices poor and near-poor households pay, where the biller publishes
+    /// them: the same bounds as `bands`, with lower prices in the blocks they cover.
+    /// `None` when such households pay the ordinary prices (EVN, whose support for poor
+    /// households is paid to them separately; see `household`).
+    pub social_bands: Option<Cow<'static, [Band]>>,
     /// VAT on the band subtotal (`0.08` = 8%).
     pub vat_rate: Decimal,
     /// Surcharges computed on the band subtotal or the quantity.
@@ -106,60 +116,6 @@ impl Effective for Tariff {
     }
     fn valid_to(&self) -> Option<NaiveDate> {
         self.valid_to
-    }
-}
-
-/// A tariff table that breaks an invariant the pricing relies on.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TariffTableError {
-    /// Two tariffs share an id.
-    #[error("tariff id {id} is used twice")]
-    DuplicateId {
-        /// The repeated id.
-        id: String,
-    },
-    /// A tariff ends before it starts.
-    #[error("tariff {id} ends before it starts")]
-    InvalidWindow {
-        /// Offending tariff.
-        id: String,
-    },
-    /// Two versions of one schedule are in force on the same day.
-    #[error("tariffs {first} and {second} overlap")]
-    Overlap {
-        /// One tariff.
-        first: String,
-        /// The other.
-        second: String,
-    },
-    /// Bands are missing, not strictly ascending, or the open band is not last.
-    #[error("tariff {id} has invalid bands: {reason}")]
-    InvalidBands {
-        /// Offending tariff.
-        id: String,
-        /// What is wrong.
-        reason: &'static str,
-    },
-    /// A price, rate or charge is negative, or VAT is 100% or more.
-    #[error("tariff {id} has an invalid rate or price: {reason}")]
-    InvalidRate {
-        /// Offending tariff.
-        id: String,
-        /// What is wrong.
-        reason: &'static str,
-    },
-    /// The unit does not fit the biller kind (kWh for electricity, m³ for water).
-    #[error("tariff {id} uses a unit that does not fit its biller kind")]
-    UnitMismatch {
-        /// Offending tariff.
-        id: String,
-    },
-}
-
-impl TariffTableError {
-    /// Stable snake_case code.
-    pub fn code(&self) -> &'static str {
-        "invalid_tariff_table"
     }
 }
 
@@ -204,88 +160,13 @@ impl TariffTable {
         effective::in_force_on(self.tariffs.iter().filter(|t| t.schedule == schedule), date)
     }
 
-    /// The version of `schedule` that prices a bill for `period`: the one in force on
-    /// the period's last day, when the meter is read and the bill is issued. A month
-    /// in which the price changed is therefore priced wholly at the new price (EVN
-    /// itself pro-rates such months by day; that split is not modelled).
+    /// The version of `schedule` in force on the last day of `period`, when the meter
+    /// is read and the bill is issued. Pricing does not price a whole month by it when
+    /// the price changed inside the month: it splits the month by days between the
+    /// versions (see `proration`).
     pub fn for_period(&self, schedule: &str, period: BillingPeriod) -> Option<&Tariff> {
         self.in_force_on(schedule, period.last_day())
     }
-}
-
-fn validate(tariffs: &[Tariff]) -> Result<(), TariffTableError> {
-    for (i, tariff) in tariffs.iter().enumerate() {
-        if tariffs[..i].iter().any(|earlier| earlier.id == tariff.id) {
-            return Err(TariffTableError::DuplicateId {
-                id: tariff.id.to_string(),
-            });
-        }
-        validate_tariff(tariff)?;
-    }
-    let mut schedules: Vec<&str> = tariffs.iter().map(|t| t.schedule.as_ref()).collect();
-    schedules.sort_unstable();
-    schedules.dedup();
-    for schedule in schedules {
-        let versions: Vec<&Tariff> = tariffs.iter().filter(|t| t.schedule == schedule).collect();
-        if let Some((a, b)) = effective::first_overlap(&versions) {
-            return Err(TariffTableError::Overlap {
-                first: versions[a].id.to_string(),
-                second: versions[b].id.to_string(),
-            });
-        }
-    }
-    Ok(())
-}
-
-fn validate_tariff(tariff: &Tariff) -> Result<(), TariffTableError> {
-    let id = || tariff.id.to_string();
-    let bands_error = |reason| TariffTableError::InvalidBands { id: id(), reason };
-    let rate_error = |reason| TariffTableError::InvalidRate { id: id(), reason };
-
-    if !effective::window_is_valid(tariff) || tariff.valid_from == NaiveDate::MIN {
-        return Err(TariffTableError::InvalidWindow { id: id() });
-    }
-    let unit_fits = matches!(
-        (tariff.kind, tariff.unit),
-        (BillerKind::Electricity, Unit::Kwh) | (BillerKind::Water, Unit::CubicMetre)
-    );
-    if !unit_fits {
-        return Err(TariffTableError::UnitMismatch { id: id() });
-    }
-
-    let (last, bounded) = tariff
-        .bands
-        .split_last()
-        .ok_or_else(|| bands_error("no bands"))?;
-    if last.up_to.is_some() {
-        return Err(bands_error("the last band must be open-ended"));
-    }
-    let mut previous = 0u32;
-    for band in bounded {
-        let upper = band
-            .up_to
-            .ok_or_else(|| bands_error("only the last band may be open-ended"))?;
-        if upper <= previous {
-            return Err(bands_error(
-                "upper bounds must be positive and strictly ascending",
-            ));
-        }
-        previous = upper;
-    }
-    if tariff.bands.iter().any(|b| b.unit_price.is_sign_negative()) {
-        return Err(rate_error("negative unit price"));
-    }
-    if tariff.vat_rate.is_sign_negative() || tariff.vat_rate >= Decimal::ONE {
-        return Err(rate_error("VAT rate must be in [0, 1)"));
-    }
-    let negative_charge = tariff.charges.iter().any(|c| match c.basis {
-        ChargeBasis::PercentOfSubtotal(rate) => rate.is_sign_negative(),
-        ChargeBasis::PerUnit(price) => price.is_sign_negative(),
-    });
-    if negative_charge {
-        return Err(rate_error("negative charge"));
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -293,32 +174,6 @@ mod tests {
     use super::*;
     use crate::billing::effective::ymd;
     use crate::billing::tariff_data::{EVN_RESIDENTIAL, HANOI_WATER_DOMESTIC, HCMC_WATER_DOMESTIC};
-    use rust_decimal_macros::dec;
-
-    fn sample(id: &'static str, from: NaiveDate, to: Option<NaiveDate>) -> Tariff {
-        Tariff {
-            id: Cow::Borrowed(id),
-            schedule: Cow::Borrowed("sample"),
-            kind: BillerKind::Electricity,
-            unit: Unit::Kwh,
-            band_basis: BandBasis::PerConnection,
-            valid_from: from,
-            valid_to: to,
-            bands: Cow::Owned(vec![
-                Band {
-                    up_to: Some(50),
-                    unit_price: dec!(1000),
-                },
-                Band {
-                    up_to: None,
-                    unit_price: dec!(2000),
-                },
-            ]),
-            vat_rate: dec!(0.1),
-            charges: Cow::Borrowed(&[]),
-            source: Cow::Borrowed("test"),
-        }
-    }
 
     #[test]
     fn builtin_table_is_valid() {
@@ -335,6 +190,25 @@ mod tests {
             assert_eq!(bounds.len() + 1, tariff.bands.len(), "{}", tariff.id);
             let prices: Vec<Decimal> = tariff.bands.iter().map(|b| b.unit_price).collect();
             assert!(prices.windows(2).all(|w| w[0] <= w[1]), "{}", tariff.id);
+            // A social price is never above the ordinary price of its block.
+            for social in tariff.social_bands.iter() {
+                let pairs = social.iter().zip(tariff.bands.iter());
+                assert!(
+                    pairs.clone().all(|(s, b)| s.up_to == b.up_to),
+                    "{}",
+                    tariff.id
+                );
+                assert!(
+                    pairs.clone().all(|(s, b)| s.unit_price <= b.unit_price),
+                    "{}",
+                    tariff.id
+                );
+                assert!(
+                    pairs.clone().any(|(s, b)| s.unit_price < b.unit_price),
+                    "{}",
+                    tariff.id
+                );
+            }
             assert_ne!(tariff.valid_from, NaiveDate::MIN, "{}", tariff.id);
             assert_ne!(tariff.valid_to, Some(NaiveDate::MIN), "{}", tariff.id);
         }
@@ -389,109 +263,5 @@ mod tests {
             table.for_period("no_such_schedule", BillingPeriod::new(2025, 6).unwrap()),
             None
         );
-    }
-
-    #[test]
-    fn rejects_overlapping_versions() {
-        let err = TariffTable::new(vec![
-            sample("a", ymd(2024, 1, 1), Some(ymd(2024, 12, 31))),
-            sample("b", ymd(2024, 12, 31), None),
-        ])
-        .unwrap_err();
-        assert_eq!(
-            err,
-            TariffTableError::Overlap {
-                first: "a".into(),
-                second: "b".into()
-            }
-        );
-        assert_eq!(err.code(), "invalid_tariff_table");
-        TariffTable::new(vec![
-            sample("a", ymd(2024, 1, 1), Some(ymd(2024, 12, 31))),
-            sample("b", ymd(2025, 1, 1), None),
-        ])
-        .unwrap();
-    }
-
-    #[test]
-    fn rejects_bad_tariffs() {
-        let base = || sample("t", ymd(2024, 1, 1), None);
-
-        let mut descending = base();
-        descending.bands = Cow::Owned(vec![
-            Band {
-                up_to: Some(50),
-                unit_price: dec!(1),
-            },
-            Band {
-                up_to: Some(50),
-                unit_price: dec!(2),
-            },
-            Band {
-                up_to: None,
-                unit_price: dec!(3),
-            },
-        ]);
-        let mut closed = base();
-        closed.bands = Cow::Owned(vec![Band {
-            up_to: Some(50),
-            unit_price: dec!(1),
-        }]);
-        let mut empty = base();
-        empty.bands = Cow::Owned(vec![]);
-        let mut open_middle = base();
-        open_middle.bands = Cow::Owned(vec![
-            Band {
-                up_to: None,
-                unit_price: dec!(1),
-            },
-            Band {
-                up_to: None,
-                unit_price: dec!(2),
-            },
-        ]);
-        let mut zero_bound = base();
-        zero_bound.bands = Cow::Owned(vec![
-            Band {
-                up_to: Some(0),
-                unit_price: dec!(1),
-            },
-            Band {
-                up_to: None,
-                unit_price: dec!(2),
-            },
-        ]);
-        for bad in [descending, closed, empty, open_middle, zero_bound] {
-            assert!(matches!(
-                TariffTable::new(vec![bad]),
-                Err(TariffTableError::InvalidBands { .. })
-            ));
-        }
-
-        let mut backwards = base();
-        backwards.valid_to = Some(ymd(2023, 12, 31));
-        assert!(matches!(
-            TariffTable::new(vec![backwards]),
-            Err(TariffTableError::InvalidWindow { .. })
-        ));
-
-        let mut vat = base();
-        vat.vat_rate = dec!(1);
-        assert!(matches!(
-            TariffTable::new(vec![vat]),
-            Err(TariffTableError::InvalidRate { .. })
-        ));
-
-        let mut unit = base();
-        unit.unit = Unit::CubicMetre;
-        assert!(matches!(
-            TariffTable::new(vec![unit]),
-            Err(TariffTableError::UnitMismatch { .. })
-        ));
-
-        assert!(matches!(
-            TariffTable::new(vec![base(), base()]),
-            Err(TariffTableError::DuplicateId { .. })
-        ));
     }
 }

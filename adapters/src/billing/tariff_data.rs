@@ -4,7 +4,10 @@
 //!
 //! VAT: the doc gives 8% for electricity "until 31 Dec 2026" (Resolution 204/2025/QH15)
 //! and 10% as the standard rate, so every EVN version up to that day carries 8% and the
-//! 1279 table is split into an 8% row and a 10% row from 1 Jan 2027. Water carries 5%.
+//! 1279 table is split into an 8% row and a 10% row from 1 Jan 2027. Water carries 5%;
+//! HCMC's drainage service carries 10% or, under a VAT reduction, 8%, so the HCMC rows
+//! are split where that rate changes. Pricing splits a bill by days wherever rows
+//! change inside its period (see `proration`).
 
 use std::borrow::Cow;
 
@@ -79,14 +82,40 @@ pub const EVN_RESIDENTIAL_FIVE_TIER_BANDS: &[Band] = &[
     band(None, dec!(3967)),
 ];
 
+/// Second half of 2023. The band above 30 m³ is 24,000, not the 27,000 of the 2024
+/// step: domain doc §11 item 4 corrects §6.2 (suckhoecongdongonline.vn), and
+/// vnfinance.vn "Hà Nội: Tăng giá nước sinh hoạt từ ngày 1/7" (checked Dec 2026) gives
+/// "từ 1/7/2023, giá bán nước đối với hộ dân sử dụng trên 30m3/tháng là 24.000
+/// đồng/m3; từ ngày 1/1/2024 ... 27.000 đồng/m3".
 const HANOI_2023_H2: [Band; 4] = [
     band(Some(10), dec!(7500)),
     band(Some(20), dec!(8800)),
     band(Some(30), dec!(12000)),
-    band(None, dec!(27000)),
+    band(None, dec!(24000)),
 ];
 const HANOI_2024: [Band; 4] = [
     band(Some(10), dec!(8500)),
+    band(Some(20), dec!(9900)),
+    band(Some(30), dec!(16000)),
+    band(None, dec!(27000)),
+];
+
+/// Hanoi's social price for poor and near-poor households: 5,973 per m³ for the first
+/// 10 m³, the ordinary prices above. Doc §11 item 8 ("reported"); the same 5,973 is the
+/// first-10-m³ price of Hanoi's 2013 decision (video.baotintuc.vn, "áp dụng từ
+/// 1/10/2015"), and a public code base lists "hộ nghèo 5 973" beside the 2023 roadmap
+/// (Decision 3541/QĐ-UBND). [unverified: the decision's text was not read; applied to
+/// both steps of the roadmap]
+const HANOI_SOCIAL_FIRST_10_M3: Decimal = dec!(5973);
+
+const HANOI_2023_H2_SOCIAL: [Band; 4] = [
+    band(Some(10), HANOI_SOCIAL_FIRST_10_M3),
+    band(Some(20), dec!(8800)),
+    band(Some(30), dec!(12000)),
+    band(None, dec!(24000)),
+];
+const HANOI_2024_SOCIAL: [Band; 4] = [
+    band(Some(10), HANOI_SOCIAL_FIRST_10_M3),
     band(Some(20), dec!(9900)),
     band(Some(30), dec!(16000)),
     band(None, dec!(27000)),
@@ -99,26 +128,63 @@ const HCMC_2022: [Band; 3] = [
     band(None, dec!(14400)),
 ];
 
+/// HCMC's social price for poor and near-poor households: 6,300 for ≤4 m³ per person,
+/// the other blocks unchanged. Decision 25/2019/QĐ-UBND, 2022 step, as quoted by lawnet
+/// (doc §6.2 source, "For poor and near-poor households: ... 0 to 4m3/person/month:
+/// 6,300 VND/m3"); doc §11 item 8.
+const HCMC_2022_SOCIAL: [Band; 3] = [
+    band(Some(4), dec!(6300)),
+    band(Some(6), dec!(12900)),
+    band(None, dec!(14400)),
+];
+
+/// Hanoi's environmental protection fee is a fee (phí), which carries no VAT.
 const HANOI_CHARGES: &[Charge] = &[Charge {
     code: Cow::Borrowed("environmental_protection_fee"),
     label: Cow::Borrowed("Domestic wastewater environmental protection fee"),
     basis: ChargeBasis::PercentOfSubtotal(dec!(0.10)),
+    vat_rate: Decimal::ZERO,
 }];
 
-const fn hcmc_drainage(rate: Decimal) -> [Charge; 1] {
+/// HCMC's drainage and wastewater treatment service: `rate` of the pre-VAT water price,
+/// collected by SAWACO on the water bill. Unlike the water itself (5%), it is a
+/// service with VAT of its own (doc §11 item 3), so the bill prints its VAT as a line.
+const fn hcmc_drainage(rate: Decimal, vat_rate: Decimal) -> [Charge; 1] {
     [Charge {
         code: Cow::Borrowed("drainage_service"),
         label: Cow::Borrowed("Drainage and wastewater treatment service"),
         basis: ChargeBasis::PercentOfSubtotal(rate),
+        vat_rate,
     }]
 }
 
-const HCMC_DRAINAGE_2022: &[Charge] = &hcmc_drainage(dec!(0.15));
-const HCMC_DRAINAGE_2023: &[Charge] = &hcmc_drainage(dec!(0.20));
-const HCMC_DRAINAGE_2024: &[Charge] = &hcmc_drainage(dec!(0.25));
-const HCMC_DRAINAGE_2025: &[Charge] = &hcmc_drainage(dec!(0.30));
+// VAT on the drainage service: the standard 10%, or 8% while a two-point VAT reduction
+// is in force. The reductions and their windows, as several public code bases
+// tabulate them (checked Dec 2026): Decree 15/2022/NĐ-CP 1 Feb-31 Dec 2022; Decree
+// 44/2023/NĐ-CP 1 Jul-31 Dec 2023; Decrees 94/2023 and 72/2024 for 2024; Decree
+// 180/2024/NĐ-CP (Resolution 174/2024/QH15) 1 Jan-30 Jun 2025; Resolution 204/2025/QH15
+// with Decree 174/2025/NĐ-CP 1 Jul 2025 "đến hết 31/12/2026". Each excludes telecoms,
+// finance, real estate, metals, mining, chemicals and excise goods, not drainage.
+//
+// That drainage gets the reduction is confirmed for 2026 by SAWACO's own price table
+// from 1 Jan 2026 (benthanh.sawaco.com.vn, as quoted in a public code base): water
+// 5% + drainage 30% with 8% VAT, 6,700 → 9,206 per m³ all in. Doc §11 item 3 cites one
+// source (capnuocnongthon.com.vn) with 8% in H1 2025 and 10% from 1 Jul 2025; that
+// contradicts Resolution 204/2025's reduction running to 31 Dec 2026 and SAWACO's 2026
+// table, so it is not followed. [unverified for 2022-2024: no source shows the rate
+// SAWACO printed then; one public SAWACO-branch billing app applies 10% throughout]
+const HCMC_DRAINAGE_2022_01: &[Charge] = &hcmc_drainage(dec!(0.15), VAT_STANDARD);
+const HCMC_DRAINAGE_2022: &[Charge] = &hcmc_drainage(dec!(0.15), VAT_REDUCED);
+const HCMC_DRAINAGE_2023_H1: &[Charge] = &hcmc_drainage(dec!(0.20), VAT_STANDARD);
+const HCMC_DRAINAGE_2023_H2: &[Charge] = &hcmc_drainage(dec!(0.20), VAT_REDUCED);
+const HCMC_DRAINAGE_2024: &[Charge] = &hcmc_drainage(dec!(0.25), VAT_REDUCED);
+const HCMC_DRAINAGE_2025: &[Charge] = &hcmc_drainage(dec!(0.30), VAT_REDUCED);
+const HCMC_DRAINAGE_2027: &[Charge] = &hcmc_drainage(dec!(0.30), VAT_STANDARD);
 
-const VAT_ELECTRICITY_REDUCED: Decimal = dec!(0.08);
+/// The 10% standard rate less the two-point reduction (Resolution 204/2025/QH15 and its
+/// predecessors, above).
+const VAT_REDUCED: Decimal = dec!(0.08);
+const VAT_ELECTRICITY_REDUCED: Decimal = VAT_REDUCED;
 const VAT_STANDARD: Decimal = dec!(0.10);
 const VAT_WATER: Decimal = dec!(0.05);
 
@@ -139,6 +205,8 @@ const fn evn(
         valid_from,
         valid_to,
         bands: Cow::Borrowed(bands),
+        // EVN has no social price: its support for poor households is paid apart.
+        social_bands: None,
         vat_rate,
         charges: Cow::Borrowed(&[]),
         source: Cow::Borrowed(source),
@@ -150,6 +218,7 @@ const fn hanoi(
     valid_from: chrono::NaiveDate,
     valid_to: Option<chrono::NaiveDate>,
     bands: &'static [Band],
+    social_bands: &'static [Band],
     source: &'static str,
 ) -> Tariff {
     Tariff {
@@ -161,6 +230,7 @@ const fn hanoi(
         valid_from,
         valid_to,
         bands: Cow::Borrowed(bands),
+        social_bands: Some(Cow::Borrowed(social_bands)),
         vat_rate: VAT_WATER,
         charges: Cow::Borrowed(HANOI_CHARGES),
         source: Cow::Borrowed(source),
@@ -183,6 +253,7 @@ const fn hcmc(
         valid_from,
         valid_to,
         bands: Cow::Borrowed(&HCMC_2022),
+        social_bands: Some(Cow::Borrowed(&HCMC_2022_SOCIAL)),
         vat_rate: VAT_WATER,
         charges: Cow::Borrowed(charges),
         source: Cow::Borrowed(source),
@@ -229,46 +300,81 @@ pub(crate) const TARIFFS: &[Tariff] = &[
         ymd(2023, 7, 1),
         Some(ymd(2023, 12, 31)),
         &HANOI_2023_H2,
-        "Hanoi 2023 water price roadmap, step from 1 Jul 2023 (doc §6.2); 10% \
-         environmental protection fee; VAT 5%",
+        &HANOI_2023_H2_SOCIAL,
+        "Hanoi 2023 water price roadmap (Decision 3541/QĐ-UBND of 7 Jul 2023 per \
+         secondary sources), step from 1 Jul 2023; above 30 m³ 24,000 (doc §11 item 4, \
+         vnfinance.vn); poor and near-poor households 5,973 for the first 10 m³ \
+         [unverified]; 10% environmental protection fee; VAT 5%",
     ),
     hanoi(
         "hanoi_water_2024",
         ymd(2024, 1, 1),
         None,
         &HANOI_2024,
+        &HANOI_2024_SOCIAL,
         "Hanoi 2023 water price roadmap, 2024 step (doc §6.2; changes after 2024 \
-         unverified); 10% environmental protection fee; VAT 5%",
+         unverified); poor and near-poor households 5,973 for the first 10 m³ \
+         [unverified]; 10% environmental protection fee; VAT 5%",
+    ),
+    hcmc(
+        "hcmc_water_2022_01",
+        ymd(2022, 1, 1),
+        Some(ymd(2022, 1, 31)),
+        HCMC_DRAINAGE_2022_01,
+        "Decision 25/2019/QĐ-UBND 2022 step (poor and near-poor 6,300 for ≤4 m³ per \
+         person); drainage service 15% (first step of the 2022-2025 roadmap) with VAT \
+         10%, before Decree 15/2022's reduction [unverified]; water VAT 5%",
     ),
     hcmc(
         "hcmc_water_2022",
-        ymd(2022, 1, 1),
+        ymd(2022, 2, 1),
         Some(ymd(2022, 12, 31)),
         HCMC_DRAINAGE_2022,
-        "Decision 25/2019/QĐ-UBND 2022 step; drainage service 15% (first step of \
-         the 2022-2025 roadmap); VAT 5%",
+        "Decision 25/2019/QĐ-UBND 2022 step; drainage service 15% with VAT 8% \
+         (Decree 15/2022/NĐ-CP) [unverified]; water VAT 5%",
     ),
     hcmc(
-        "hcmc_water_2023",
+        "hcmc_water_2023_h1",
         ymd(2023, 1, 1),
+        Some(ymd(2023, 6, 30)),
+        HCMC_DRAINAGE_2023_H1,
+        "Decision 25/2019/QĐ-UBND 2022 step; drainage service 20% with VAT 10% \
+         [unverified]; water VAT 5%",
+    ),
+    hcmc(
+        "hcmc_water_2023_h2",
+        ymd(2023, 7, 1),
         Some(ymd(2023, 12, 31)),
-        HCMC_DRAINAGE_2023,
-        "Decision 25/2019/QĐ-UBND 2022 step; drainage service 20%; VAT 5%",
+        HCMC_DRAINAGE_2023_H2,
+        "Decision 25/2019/QĐ-UBND 2022 step; drainage service 20% with VAT 8% \
+         (Decree 44/2023/NĐ-CP) [unverified]; water VAT 5%",
     ),
     hcmc(
         "hcmc_water_2024",
         ymd(2024, 1, 1),
         Some(ymd(2024, 12, 31)),
         HCMC_DRAINAGE_2024,
-        "Decision 25/2019/QĐ-UBND 2022 step; drainage service 25%; VAT 5%",
+        "Decision 25/2019/QĐ-UBND 2022 step; drainage service 25% with VAT 8% \
+         (Decrees 94/2023 and 72/2024) [unverified]; water VAT 5%",
     ),
     hcmc(
         "hcmc_water_2025",
         ymd(2025, 1, 1),
-        None,
+        Some(ymd(2026, 12, 31)),
         HCMC_DRAINAGE_2025,
-        "Decision 25/2019/QĐ-UBND 2022 step, still quoted in 2025 (doc §6.2); \
-         drainage service 30% from early 2025, last step of 2022-2025; VAT 5%",
+        "Decision 25/2019/QĐ-UBND 2022 step, still quoted in 2025 and in SAWACO's table \
+         from 1 Jan 2026 (doc §6.2); drainage service 30% from early 2025, last step of \
+         2022-2025, with VAT 8% (Decree 180/2024/NĐ-CP, then Resolution 204/2025/QH15 to \
+         31 Dec 2026; SAWACO 2026 table); water VAT 5%",
+    ),
+    hcmc(
+        "hcmc_water_2027",
+        ymd(2027, 1, 1),
+        None,
+        HCMC_DRAINAGE_2027,
+        "Decision 25/2019/QĐ-UBND 2022 step (no later table known); drainage service \
+         30% with the standard 10% VAT once Resolution 204/2025's reduction lapses; \
+         water VAT 5%",
     ),
 ];
 

@@ -38,6 +38,21 @@ pub struct VerifiedCallback {
     pub result_code: String,
 }
 
+impl VerifiedCallback {
+    /// The failure code of a failed payment whose provider result needs handling of
+    /// its own (MoMo 4002: `momo_payer_not_biometric_verified`); `None` for a success
+    /// or a generic decline, which the caller records under its own generic code.
+    pub fn failure_code(&self) -> Option<&'static str> {
+        if self.success {
+            return None;
+        }
+        match self.provider {
+            Provider::Momo => super::momo::failure_code(&self.result_code),
+            Provider::Vnpay | Provider::Zalopay => None,
+        }
+    }
+}
+
 /// Why a callback must not be recorded. Each provider's module maps these to its own
 /// reply: VNPay's `RspCode`, MoMo's HTTP status, ZaloPay's `return_code`.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

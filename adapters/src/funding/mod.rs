@@ -146,6 +146,22 @@ pub enum FundingError {
     },
 }
 
+impl FundingError {
+    /// The failure code of a refusal that needs handling of its own (MoMo 4002:
+    /// `momo_payer_not_biometric_verified`); `None` when the caller's generic code
+    /// for a refused order applies.
+    pub fn failure_code(&self) -> Option<&'static str> {
+        match self {
+            FundingError::Rejected {
+                provider: Provider::Momo,
+                code,
+                ..
+            } => momo::failure_code(code),
+            _ => None,
+        }
+    }
+}
+
 /// Creates top-up orders with one provider.
 #[async_trait]
 pub trait FundingProvider: Send + Sync {

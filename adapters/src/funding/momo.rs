@@ -23,6 +23,17 @@ pub const SANDBOX_SECRET_KEY: &str = "K951B6PE1waDMi640xX08PD3vg6EkVlz";
 pub const RESULT_SUCCESS: i32 = 0;
 /// `resultCode` when the payer refuses or cancels.
 pub const RESULT_USER_DENIED: i32 = 1006;
+/// `resultCode` when the payer's account is not biometrically verified by C06; see
+/// [`momo::RESULT_NOT_VERIFIED_BY_C06`].
+pub const RESULT_NOT_BIOMETRIC_VERIFIED: i32 = momo::RESULT_NOT_VERIFIED_BY_C06;
+
+/// The stable failure code of a MoMo `resultCode` as the funding types carry it (a
+/// decimal string in [`FundingError::Rejected`] and [`VerifiedCallback`]), when it has
+/// one of its own: `momo_payer_not_biometric_verified` for 4002. `None` for success,
+/// for codes the generic decline covers, and for anything that is not a number.
+pub fn failure_code(result_code: &str) -> Option<&'static str> {
+    result_code.trim().parse().ok().and_then(momo::failure_code)
+}
 
 /// A MoMo partner account.
 #[derive(Debug, Clone, PartialEq, Eq)]

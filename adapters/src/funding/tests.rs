@@ -274,6 +274,44 @@ fn momo_ipn_replies() {
 }
 
 #[test]
+fn momo_4002_is_its_own_failure_not_a_generic_decline() {
+    let creds = MomoCredentials::sandbox();
+    let check = |result_code| {
+        momo::verify_ipn(momo_ipn(150_000, result_code), &creds)
+            .and_then(|signed| signed.check(FOUND))
+            .unwrap()
+    };
+    // The IPN that says the payer's account is not verified by C06.
+    let unverified = check(momo::RESULT_NOT_BIOMETRIC_VERIFIED);
+    assert!(!unverified.success);
+    assert_eq!(unverified.result_code, "4002");
+    assert_eq!(
+        unverified.failure_code(),
+        Some("momo_payer_not_biometric_verified")
+    );
+    // A payer who cancels, and a success, have no code of their own.
+    assert_eq!(check(momo::RESULT_USER_DENIED).failure_code(), None);
+    assert_eq!(check(momo::RESULT_SUCCESS).failure_code(), None);
+
+    // The same code when MoMo refuses the order at create.
+    let refused = |provider, code: &str| FundingError::Rejected {
+        provider,
+        code: code.to_owned(),
+        message: "Giao dịch bị từ chối".to_owned(),
+    };
+    assert_eq!(
+        refused(Provider::Momo, "4002").failure_code(),
+        Some("momo_payer_not_biometric_verified")
+    );
+    assert_eq!(refused(Provider::Momo, "1006").failure_code(), None);
+    // 4002 means nothing in VNPay's or ZaloPay's terms.
+    assert_eq!(refused(Provider::Vnpay, "4002").failure_code(), None);
+    assert_eq!(refused(Provider::Zalopay, "4002").failure_code(), None);
+    assert_eq!(FundingError::Timeout(Provider::Momo).failure_code(), None);
+    assert_eq!(momo::failure_code("not a number"), None);
+}
+
+#[test]
 fn zalopay_callback_replies() {
     let creds = ZaloPayCredentials::sandbox();
     let data = |amount: u64| {

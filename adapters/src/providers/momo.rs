@@ -12,6 +12,34 @@ use super::mac::{hmac_sha256_hex, verify_hmac_sha256_hex};
 /// Sandbox create endpoint.
 pub const SANDBOX_CREATE_URL: &str = "https://test-payment.momo.vn/v2/gateway/api/create";
 
+/// `resultCode` 4002, a final "User error": the payer's MoMo account has not been
+/// verified by C06 (the Ministry of Public Security's identity department), so the
+/// payer must first bind biometrics by reading the chip of their CCCD over NFC.
+/// MoMo's List Result Codes page, as catalogued by `api-evangelist/momo`
+/// `errors/momo-error-codes.yml` (generated 2026-08-26, checked Dec 2026): "Transaction
+/// rejected because the user account has not been verified by C06." / "Users must
+/// update their biometrics via NFC to be authorized for the transaction." Domain doc
+/// §1.5 and §3. The Vietnamese wording of MoMo's `message` was not confirmed.
+pub const RESULT_NOT_VERIFIED_BY_C06: i32 = 4002;
+
+/// The gateway's stable failure code for [`RESULT_NOT_VERIFIED_BY_C06`]. Not a generic
+/// decline: retrying cannot succeed until the payer updates their biometrics, so the
+/// payer is told to do that rather than to try again or pick another wallet.
+pub const PAYER_NOT_BIOMETRIC_VERIFIED: &str = "momo_payer_not_biometric_verified";
+
+/// `resultCode`s that have a failure code of their own; every other failure is left to
+/// the caller's generic code (a decline or a refused order).
+const FAILURE_CODES: &[(i32, &str)] = &[(RESULT_NOT_VERIFIED_BY_C06, PAYER_NOT_BIOMETRIC_VERIFIED)];
+
+/// The stable failure code of a MoMo `resultCode` that needs handling of its own, or
+/// `None` when the generic decline applies.
+pub fn failure_code(result_code: i32) -> Option<&'static str> {
+    FAILURE_CODES
+        .iter()
+        .find(|(code, _)| *code == result_code)
+        .map(|(_, failure)| *failure)
+}
+
 /// How the payer pays (`requestType`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum RequestType {
@@ -321,6 +349,23 @@ mod tests {
         let mut garbage = ipn;
         garbage.signature = "not hex".to_owned();
         assert!(!verify_ipn(&garbage, ACCESS_KEY, SECRET_KEY));
+    }
+
+    #[test]
+    fn result_4002_has_its_own_failure_code() {
+        assert_eq!(
+            failure_code(4002),
+            Some("momo_payer_not_biometric_verified")
+        );
+        assert_eq!(
+            failure_code(RESULT_NOT_VERIFIED_BY_C06),
+            Some(PAYER_NOT_BIOMETRIC_VERIFIED)
+        );
+        // Other declines (denied by the payer, restricted account, insufficient funds)
+        // and success stay generic.
+        for other in [0, 1001, 1006, 4001, 4100, 9000, 99] {
+            assert_eq!(failure_code(other), None, "{other}");
+        }
     }
 
     #[test]

@@ -99,14 +99,29 @@ const BASE_SALARY: &[Dated<i64>] = &[
     },
 ];
 
-/// Doc §7: 1,500,000 under Decree 07/2021 for 2022-2025. A 2026-2030 line "may have
-/// replaced" it but no figure is given, so it stays open-ended until one is known:
-/// refusing every 2026 quote would be worse than a possibly stale minimum.
-const RURAL_POVERTY_LINE: &[Dated<i64>] = &[Dated {
-    valid_from: ymd(2022, 1, 1),
-    valid_to: None,
-    value: 1_500_000,
-}];
+/// The rural poverty line, which is the lowest income voluntary social insurance may be
+/// paid on and the base of the state support (Decree 159/2025/NĐ-CP).
+///
+/// - 1,500,000 from 2022 under Decree 07/2021/NĐ-CP (doc §7), kept through 2026: the
+///   2026-2030 poverty-line decree keeps the 2022-2025 line "từ ngày 1/1/2026 đến hết
+///   ngày 31/12/2026".
+/// - 2,200,000 from 1 Jan 2027 (the urban line becomes 2,800,000; only the rural one
+///   matters here). Doc §11 item 2; huengaynay.vn "Chuẩn nghèo đa chiều quốc gia giai
+///   đoạn 2026-2030" (checked Dec 2026): "Giai đoạn 2027-2030 ... ở khu vực nông thôn,
+///   thu nhập bình quân đầu người của hộ gia đình là 2.200.000 đồng/người/tháng".
+///   [unverified: news reports only; the decree's number was not found]
+const RURAL_POVERTY_LINE: &[Dated<i64>] = &[
+    Dated {
+        valid_from: ymd(2022, 1, 1),
+        valid_to: Some(ymd(2026, 12, 31)),
+        value: 1_500_000,
+    },
+    Dated {
+        valid_from: ymd(2027, 1, 1),
+        valid_to: None,
+        value: 2_200_000,
+    },
+];
 
 /// Doc §7: 22% of the chosen income, capped at 20 × the reference level; support by
 /// Decree 159/2025/NĐ-CP from 1 Jul 2025 (earlier support rates are not in the doc).
@@ -240,6 +255,22 @@ mod tests {
         };
         assert_eq!(cap(ymd(2026, 1, 1)), 46_800_000);
         assert_eq!(cap(ymd(2026, 7, 1)), 50_600_000);
+    }
+
+    #[test]
+    fn rural_poverty_line_rises_on_1_january_2027() {
+        // Doc §11 item 2: 1,500,000 kept through 2026, 2,200,000 from 2027.
+        let rates = InsuranceRates::vietnam();
+        assert_eq!(rates.rural_poverty_line_on(ymd(2022, 1, 1)), Ok(1_500_000));
+        assert_eq!(
+            rates.rural_poverty_line_on(ymd(2026, 12, 31)),
+            Ok(1_500_000)
+        );
+        assert_eq!(rates.rural_poverty_line_on(ymd(2027, 1, 1)), Ok(2_200_000));
+        assert_eq!(
+            rates.rural_poverty_line_on(ymd(2030, 12, 31)),
+            Ok(2_200_000)
+        );
     }
 
     #[test]

@@ -195,6 +195,77 @@ mod tests {
     }
 
     #[test]
+    fn doc_worked_example_last_day_of_the_old_poverty_line() {
+        // Quote dated 2026-12-31: still 22% × 1,500,000 = 330,000 before support.
+        let date = ymd(2026, 12, 31);
+        let cases = [
+            (SupportGroup::Poor, 165_000, 165_000),
+            (SupportGroup::NearPoor, 132_000, 198_000),
+            (SupportGroup::EthnicMinority, 99_000, 231_000),
+            (SupportGroup::Other, 66_000, 264_000),
+        ];
+        for (group, support, monthly) in cases {
+            let q = quote(1_500_000, group, 1, date).unwrap();
+            assert_eq!(q.breakdown[0].monthly, 330_000, "{group:?}");
+            assert_eq!(q.breakdown[1].monthly, -support, "{group:?}");
+            assert_eq!(q.monthly, monthly, "{group:?}");
+        }
+    }
+
+    #[test]
+    fn doc_worked_example_first_day_of_the_2027_poverty_line() {
+        // Doc §11 item 2, quote dated 2027-01-01: 22% × 2,200,000 = 484,000 before
+        // support; 50/40/30/20% support = 242,000 / 193,600 / 145,200 / 96,800, leaving
+        // 242,000 / 290,400 / 338,800 / 387,200 per month.
+        let date = ymd(2027, 1, 1);
+        let cases = [
+            (SupportGroup::Poor, 242_000, 242_000),
+            (SupportGroup::NearPoor, 193_600, 290_400),
+            (SupportGroup::EthnicMinority, 145_200, 338_800),
+            (SupportGroup::Other, 96_800, 387_200),
+        ];
+        for (group, support, monthly) in cases {
+            let q = quote(2_200_000, group, 1, date).unwrap();
+            assert_eq!(q.breakdown[0].monthly, 484_000, "{group:?}");
+            assert_eq!(q.breakdown[1].monthly, -support, "{group:?}");
+            assert_eq!(q.monthly, monthly, "{group:?}");
+            assert_eq!(
+                q.breakdown[1].label,
+                format!(
+                    "State support ({}): {} of 484,000 (22% of rural poverty line 2,200,000)",
+                    group.as_str(),
+                    match group {
+                        SupportGroup::Poor => "50%",
+                        SupportGroup::NearPoor => "40%",
+                        SupportGroup::EthnicMinority => "30%",
+                        SupportGroup::Other => "20%",
+                    }
+                )
+            );
+        }
+        // A year paid at once: 12 × 387,200.
+        let q = quote(2_200_000, SupportGroup::Other, 12, date).unwrap();
+        assert_eq!(q.amount, 4_646_400);
+    }
+
+    #[test]
+    fn income_below_the_2027_minimum_is_refused_from_2027() {
+        // 1,500,000 was the minimum on 2026-12-31 and is too little the next day.
+        assert!(quote(1_500_000, SupportGroup::Other, 1, ymd(2026, 12, 31)).is_ok());
+        let err = quote(1_500_000, SupportGroup::Other, 1, ymd(2027, 1, 1)).unwrap_err();
+        assert_eq!(err.code(), "invalid_amount");
+        assert_eq!(
+            err,
+            InsuranceError::IncomeOutOfRange {
+                income: 1_500_000,
+                min: 2_200_000,
+                max: 50_600_000
+            }
+        );
+        assert!(quote(2_199_999, SupportGroup::Poor, 1, ymd(2027, 1, 1)).is_err());
+    }
+
+    #[test]
     fn rejects_bad_months_and_unknown_dates() {
         assert_eq!(
             quote(1_500_000, SupportGroup::Other, 2, ymd(2025, 9, 1))

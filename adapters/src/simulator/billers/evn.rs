@@ -6,7 +6,8 @@ use super::utility::{self, check_consumption, check_name, pricing_error, Utility
 use super::{bad_request, Refusal};
 use crate::biller::{BillDetails, MeterUnit};
 use crate::billing::{
-    evn_corporation, price_electricity, BillerKind, BillingPeriod, PeriodError, TariffTable,
+    evn_corporation, price_electricity_for, BillerKind, BillingPeriod, HouseholdStatus,
+    PeriodError, TariffTable,
 };
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -18,6 +19,9 @@ struct CreateBill {
     customer_name: String,
     period: String,
     kwh: u32,
+    /// The customer's status in the poverty register; ordinary when absent. A poor
+    /// household's bill shows EVN's support, which does not change the amount due.
+    household: Option<HouseholdStatus>,
 }
 
 async fn create_bill(
@@ -34,8 +38,9 @@ async fn create_bill(
         .parse()
         .map_err(|err: PeriodError| bad_request(err.code(), err.to_string()))?;
     check_consumption(body.kwh, "kwh")?;
-    let pricing =
-        price_electricity(body.kwh, period, TariffTable::vietnam()).map_err(pricing_error)?;
+    let household = body.household.unwrap_or_default();
+    let pricing = price_electricity_for(body.kwh, period.into(), household, TariffTable::vietnam())
+        .map_err(pricing_error)?;
     let bill = NewBill {
         biller_code: corporation.code().to_owned(),
         customer_code: body.customer_code,

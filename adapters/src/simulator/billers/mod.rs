@@ -5,13 +5,19 @@
 //!
 //! Control API of `/evn` and `/water`:
 //! - `POST /evn/bills` `{"customer_code", "customer_name", "period": "YYYY-MM",
-//!   "kwh"}` and `POST /water/bills` `{"biller_code", "customer_code",
-//!   "customer_name", "period", "m3", "persons"?}` (persons default 1) → 201 the bill
-//!   (below), priced with [`crate::billing::price_electricity`] /
-//!   [`crate::billing::price_water`] by the tariff in force for the period. 400
+//!   "kwh", "household"?}` and `POST /water/bills` `{"biller_code", "customer_code",
+//!   "customer_name", "period", "m3", "persons"?, "household"?}` (persons default 1)
+//!   → 201 the bill (below), priced with [`crate::billing::price_electricity_for`] /
+//!   [`crate::billing::price_water_for`] by the tariffs in force over the month (split
+//!   by days where the price changed inside it). `household` is the customer's status
+//!   in the poverty register, `"none"`, `"poor"` or `"near_poor"` (absent: none): poor
+//!   and near-poor households pay a water company's social prices, and a poor
+//!   household's EVN bill shows EVN's support in `details.notes` without changing the
+//!   amount due; the bill's `details.household` shows the status (absent for none). 400
 //!   `invalid_customer_code` / `unknown_customer_code_prefix` / `unknown_biller` /
 //!   `invalid_period` / `invalid_consumption` / `invalid_persons` /
-//!   `invalid_customer_name`, 409 `bill_exists` (one bill per customer and period),
+//!   `invalid_customer_name` / `invalid_request` (a body that is not this JSON, an
+//!   unknown `household` included), 409 `bill_exists` (one bill per customer and period),
 //!   422 `tariff_not_found`.
 //! - `GET /evn/bills/{bill_ref}` (same under `/water`) → 200 `{...the inquiry
 //!   statement..., "lines", "payment": null | {...the payment answer...}}`, or 404

@@ -6,7 +6,9 @@ use super::utility::{self, check_consumption, check_name, pricing_error, Utility
 use super::{bad_request, Refusal};
 use crate::biller::wire::codes;
 use crate::biller::{BillDetails, MeterUnit};
-use crate::billing::{price_water, BillerKind, BillingPeriod, PeriodError, TariffTable};
+use crate::billing::{
+    price_water_for, BillerKind, BillingPeriod, HouseholdStatus, PeriodError, TariffTable,
+};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
@@ -20,6 +22,9 @@ struct CreateBill {
     m3: u32,
     /// People on the connection; only per-person tariffs (HCMC) use it.
     persons: Option<u32>,
+    /// The customer's status in the poverty register; ordinary when absent. Poor and
+    /// near-poor households pay the company's social prices.
+    household: Option<HouseholdStatus>,
 }
 
 async fn create_bill(
@@ -42,8 +47,16 @@ async fn create_bill(
     check_consumption(body.m3, "m3")?;
     // The pricing's own default for callers without a count.
     let persons = body.persons.unwrap_or(1);
-    let pricing = price_water(biller, body.m3, persons, period, TariffTable::vietnam())
-        .map_err(pricing_error)?;
+    let household = body.household.unwrap_or_default();
+    let pricing = price_water_for(
+        biller,
+        body.m3,
+        persons,
+        period.into(),
+        household,
+        TariffTable::vietnam(),
+    )
+    .map_err(pricing_error)?;
     let bill = NewBill {
         biller_code: biller.code.to_owned(),
         customer_code: body.customer_code,
