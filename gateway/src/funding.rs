@@ -88,3 +88,14 @@ pub fn parse_provider(name: &str) -> Option<Provider> {
         .into_iter()
         .find(|p| p.as_str() == name)
 }
+
+/// The failure code a declined top-up is recorded under: MoMo's 4002 (the payer's
+/// identity not biometrically verified) is its own, so the payer learns what to fix;
+/// every other decline is `provider_declined`.
+pub fn decline_code(provider: Provider, result_code: &str) -> &'static str {
+    match provider {
+        Provider::Momo => adapters::funding::momo::failure_code(result_code),
+        Provider::Vnpay | Provider::Zalopay => None,
+    }
+    .unwrap_or("provider_declined")
+}

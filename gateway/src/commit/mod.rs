@@ -428,7 +428,14 @@ fn callback(
         return Ok(Reply::Callback(CallbackOutcome::AlreadyRecorded));
     }
     let detail = format!("provider result {}", result.result_code);
-    progress::provider_verdict(w, ledger, &order.payment_id, result.success, &detail)?;
+    let outcome = match result.success {
+        true => Ok(()),
+        false => Err(crate::funding::decline_code(
+            result.provider,
+            &result.result_code,
+        )),
+    };
+    progress::provider_verdict(w, ledger, &order.payment_id, outcome, &detail)?;
     let now = w.now;
     if let Some(row) = w.orders.get_mut(&order.payment_id) {
         row.recorded_at = Some(now);

@@ -659,8 +659,12 @@ fn provider_answer(
             amount,
             transaction_id,
             result_code,
-        } if *amount == p.amount => Some((true, transaction_id.clone(), result_code.clone())),
-        OrderState::Declined { result_code } => Some((false, None, result_code.clone())),
+        } if *amount == p.amount => Some((Ok(()), transaction_id.clone(), result_code.clone())),
+        OrderState::Declined { result_code } => {
+            let provider = w.orders.get(&p.id).and_then(|o| crate::funding::parse_provider(&o.provider));
+            let code = provider.map_or("provider_declined", |pr| crate::funding::decline_code(pr, result_code));
+            Some((Err(code), None, result_code.clone()))
+        }
         OrderState::Paid { amount, .. } => {
             tracing::warn!(payment = %id, amount, "a provider reports another amount paid; asking again later");
             None
@@ -668,8 +672,8 @@ fn provider_answer(
         OrderState::Pending | OrderState::NotFound => None,
     };
     match verdict {
-        Some((success, transaction_id, code)) => {
-            provider_verdict(w, ledger, id, success, &format!("provider query: {code}"))?;
+        Some((outcome, transaction_id, code)) => {
+            provider_verdict(w, ledger, id, outcome, &format!("provider query: {code}"))?;
             if let Some(order) = w.orders.get_mut(&p.id) {
                 order.recorded_at = Some(now);
                 order.provider_transaction_id = transaction_id;
@@ -704,9 +708,10 @@ pub fn provider_verdict(
     w: &mut Working,
     ledger: &mut TransferBatch,
     id: &str,
-    success: bool,
+    outcome: Result<(), &'static str>,
     detail: &str,
 ) -> Result<(), ApiError> {
+    let success = outcome.is_ok();
     let p = payment(w, id)?.clone();
     let order = w.orders.get(&p.id).ok_or_else(|| missing("order", id))?;
     let lapsed = p.status() == Some(PaymentStatus::Failed)
@@ -727,7 +732,7 @@ pub fn provider_verdict(
             w,
             id,
             PaymentStatus::Failed,
-            Some("provider_declined"),
+            outcome.err(),
             Some(detail),
         )?;
     }

@@ -96,6 +96,9 @@ async fn call(state: &AppState, drive: &Drive) -> OutsideResult {
                 }),
                 Err(e) => {
                     tracing::warn!(payment = %reference, error = %e, "provider order not created");
+                    if let Some(code) = e.failure_code() {
+                        return OutsideResult::Refused(code);
+                    }
                     match e {
                         FundingError::Rejected { .. }
                         | FundingError::InvalidAmount(_)
