@@ -1,6 +1,7 @@
 //! A real browser for the page tests: Debian's Chromium, headless, driven through
 //! chromedriver (WebDriver) with fantoccini. Each `Browser` starts its own chromedriver
-//! on a free port with a fresh profile, and stops both when dropped. At most two run at
+//! on a free port with a fresh profile, and stops both when dropped (each process by
+//! its id: the Chromium ones are those that name the profile). At most two run at
 //! once, so a two-core machine is not swamped when tests run in parallel.
 
 use std::path::PathBuf;
@@ -50,8 +51,6 @@ impl Browser {
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null());
-        // Its own process group, so Chromium goes with it when the test ends.
-        std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let driver = command.spawn().expect("chromedriver starts");
         let profile =
             std::env::temp_dir().join(format!("e2e-chromium-{:016x}", rand::random::<u64>()));
@@ -228,14 +227,39 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        // The whole group: chromedriver and the Chromium it started.
-        let _ = Command::new("kill")
-            .arg("-KILL")
-            .arg(format!("-{}", self.driver.id()))
-            .status();
+        // The Chromium processes of this browser's own profile (no one else's), each by
+        // its id, then chromedriver itself.
+        for pid in processes_using(&self.profile) {
+            let _ = Command::new("kill")
+                .arg("-KILL")
+                .arg(pid.to_string())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
+        let _ = self.driver.kill();
         let _ = self.driver.wait();
         let _ = std::fs::remove_dir_all(&self.profile);
     }
+}
+
+/// The processes whose command line names `profile` (the Chromium this test started).
+fn processes_using(profile: &std::path::Path) -> Vec<u32> {
+    let needle = profile.display().to_string();
+    let own = std::process::id();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&pid| pid > 1 && pid != own)
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .map(|c| String::from_utf8_lossy(&c).contains(&needle))
+                .unwrap_or(false)
+        })
+        .collect()
 }
 
 /// Where the README's screenshots live.

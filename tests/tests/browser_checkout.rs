@@ -208,6 +208,9 @@ async fn the_demo_wallet_asks_for_a_biometric_step_up_when_the_amount_needs_one(
             .wait_for_text("#step-up", "Cần xác thực sinh trắc học", 15)
             .await;
         assert_eq!(browser.text("#status").await, "Chờ thanh toán");
+        browser
+            .script("document.getElementById('step-up').scrollIntoView();")
+            .await;
         browser.screenshot("checkout-step-up").await;
         assert_eq!(request_status(&gw, &m, id).await["status"], "open");
 
