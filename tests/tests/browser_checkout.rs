@@ -264,7 +264,18 @@ async fn an_expired_request_shows_expired_as_its_countdown_ends() {
 }
 
 #[tokio::test]
-async fn outside_demo_mode_there_is_no_demo_wallet_and_unknown_requests_are_not_found() {
+async fn the_demo_wallet_is_for_the_demo_and_its_own_page_only_and_unknown_requests_are_not_found()
+{
+    let demo = start_for_merchants(&[]).await;
+    let dm = demo.onboard_merchant(None).await;
+    let demo_req = new_request(
+        &demo,
+        &dm,
+        "order-5004",
+        json!({"amount": 10_000, "order_ref": "ORDER-5004"}),
+    )
+    .await;
+    let demo_id = demo_req["id"].as_str().unwrap().to_string();
     let gw = TestGateway::start_outside_demo().await;
     let m = gw.onboard_merchant(None).await;
     let req = new_request(
@@ -299,6 +310,20 @@ async fn outside_demo_mode_there_is_no_demo_wallet_and_unknown_requests_are_not_
         .await
         .unwrap();
     assert_eq!(wallet.status(), 404);
+
+    let foreign = demo
+        .client
+        .post(demo.url(&format!("/checkout/{demo_id}/wallet")))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        foreign.status(),
+        403,
+        "another site cannot make the demo citizen pay"
+    );
+    assert_eq!(request_status(&demo, &dm, &demo_id).await["status"], "open");
 
     let missing = gw
         .client

@@ -3,7 +3,7 @@
 //! shown as a page. The status of a failure comes from `ApiError::status_and_code`, the
 //! one mapping of errors to HTTP; only its presentation differs from the API's.
 
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
@@ -36,7 +36,10 @@ pub fn html(status: StatusCode, audience: Audience, body: String) -> HttpRespons
     response
         .content_type("text/html; charset=utf-8")
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header((header::REFERRER_POLICY, "no-referrer"))
+        // Same-origin only: another site never learns a checkout or console address,
+        // and the page's own forms still carry their `Origin` (which the demo wallet
+        // checks; "no-referrer" would make it "null").
+        .insert_header((header::REFERRER_POLICY, "same-origin"))
         .insert_header((header::CACHE_CONTROL, "no-store"));
     let csp = match audience {
         Audience::Payer => {
@@ -112,9 +115,4 @@ impl ResponseError for PageError {
 
 const fn console_sign_in() -> &'static str {
     "/console/sign-in"
-}
-
-/// The value of a header we set ourselves (never fails for the ASCII we build).
-pub fn header_value(text: &str) -> Option<HeaderValue> {
-    HeaderValue::from_str(text).ok()
 }

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use actix_web::{post, web, HttpResponse};
+use actix_web::{post, web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -146,21 +146,43 @@ fn known_code(code: &str) -> &'static str {
         .unwrap_or("payment_refused")
 }
 
-fn demo_only(state: &AppState) -> Result<(), PageError> {
-    if state.config.demo {
+/// Only in demo mode, and only from the checkout page itself: a form posted from
+/// another site (its `Origin` is not this host) is refused, so no other page can make
+/// the demo citizen pay.
+fn demo_only(state: &AppState, req: &HttpRequest) -> Result<(), PageError> {
+    if !state.config.demo {
+        return Err(ApiError::RouteNotFound.into());
+    }
+    let Some(origin) = req.headers().get("origin") else {
+        return Ok(());
+    };
+    let host = req.connection_info().host().to_string();
+    let same = origin
+        .to_str()
+        .ok()
+        .and_then(|o| reqwest::Url::parse(o).ok())
+        .is_some_and(|o| {
+            let authority = match o.port() {
+                Some(port) => format!("{}:{port}", o.host_str().unwrap_or_default()),
+                None => o.host_str().unwrap_or_default().to_string(),
+            };
+            authority.eq_ignore_ascii_case(&host)
+        });
+    if same {
         Ok(())
     } else {
-        Err(ApiError::RouteNotFound.into())
+        Err(ApiError::Forbidden.into())
     }
 }
 
 #[post("/checkout/{id}/wallet")]
 pub async fn pay(
+    req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
     query: web::Query<LangQuery>,
 ) -> Result<HttpResponse, PageError> {
-    demo_only(&state)?;
+    demo_only(&state, &req)?;
     let lang = Lang::from_query(query.lang.as_deref());
     let checkout = super::load(&state, &path, Utc::now()).await?;
     let request_id = checkout.request.id;
@@ -196,12 +218,13 @@ pub async fn pay(
 
 #[post("/checkout/{id}/wallet/confirm")]
 pub async fn confirm(
+    req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
     query: web::Query<LangQuery>,
     form: web::Form<ConfirmForm>,
 ) -> Result<HttpResponse, PageError> {
-    demo_only(&state)?;
+    demo_only(&state, &req)?;
     let lang = Lang::from_query(query.lang.as_deref());
     let checkout = super::load(&state, &path, Utc::now()).await?;
     let request_id = checkout.request.id;

@@ -121,7 +121,7 @@ fn filter_of(q: &SearchQuery) -> Result<PaymentFilter, String> {
 
 /// The query string of a search, for the next page's link.
 fn query_string(q: &SearchQuery, after: &str) -> String {
-    let mut pairs = url_pairs();
+    let mut pairs = form_urlencoded::Serializer::new(String::new());
     for (name, value) in [
         ("type", &q.kind),
         ("status", &q.status),
@@ -134,46 +134,6 @@ fn query_string(q: &SearchQuery, after: &str) -> String {
     }
     pairs.append_pair("after", after);
     pairs.finish()
-}
-
-fn url_pairs() -> form_urlencoded_lite::Serializer {
-    form_urlencoded_lite::Serializer::new()
-}
-
-/// A tiny `application/x-www-form-urlencoded` writer (what a GET form sends).
-mod form_urlencoded_lite {
-    pub struct Serializer(String);
-
-    impl Serializer {
-        pub fn new() -> Self {
-            Self(String::new())
-        }
-
-        pub fn append_pair(&mut self, name: &str, value: &str) -> &mut Self {
-            if !self.0.is_empty() {
-                self.0.push('&');
-            }
-            self.0.push_str(&encode(name));
-            self.0.push('=');
-            self.0.push_str(&encode(value));
-            self
-        }
-
-        pub fn finish(&self) -> String {
-            self.0.clone()
-        }
-    }
-
-    fn encode(text: &str) -> String {
-        text.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                    char::from(b).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
-    }
 }
 
 #[derive(Template)]
@@ -402,4 +362,55 @@ pub async fn detail(
         transfers: transfers.iter().map(transfer_line).collect(),
     };
     Ok(render(StatusCode::OK, Audience::Operator, &page)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(kind: &str, status: &str, from: &str, to: &str) -> SearchQuery {
+        let some = |v: &str| Some(v.to_string());
+        SearchQuery {
+            id: None,
+            kind: some(kind),
+            status: some(status),
+            from: some(from),
+            to: some(to),
+            after: None,
+        }
+    }
+
+    #[test]
+    fn days_are_vietnam_days_and_the_last_one_is_included() {
+        let f = filter_of(&query("merchant", "pending", "2026-12-08", "2026-12-08")).unwrap();
+        assert_eq!(f.kind, Some(PaymentKind::Merchant));
+        assert_eq!(f.status, Some(PaymentStatus::Pending));
+        assert_eq!(
+            f.created_from.unwrap().to_rfc3339(),
+            "2026-12-07T17:00:00+00:00"
+        );
+        assert_eq!(
+            f.created_before.unwrap().to_rfc3339(),
+            "2026-12-08T17:00:00+00:00"
+        );
+        // Empty fields are no filter at all.
+        let any = filter_of(&query("", " ", "", "")).unwrap();
+        assert!(any.kind.is_none() && any.status.is_none() && any.created_from.is_none());
+    }
+
+    #[test]
+    fn what_cannot_be_understood_is_said() {
+        assert!(filter_of(&query("loan", "", "", "")).is_err());
+        assert!(filter_of(&query("", "stuck", "", "")).is_err());
+        assert!(filter_of(&query("", "", "08/12/2026", "")).is_err());
+    }
+
+    #[test]
+    fn the_next_page_keeps_the_filters() {
+        let q = query("bill", "", "2026-12-01", "");
+        assert_eq!(
+            query_string(&q, "pay_x"),
+            "type=bill&from=2026-12-01&after=pay_x"
+        );
+    }
 }
