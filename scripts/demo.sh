@@ -2,5 +2,5 @@
 # Runs the gateway with demo data and the simulators of every outside system.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/services.sh
+SERVICES_NO_BROWSER=1 bash scripts/services.sh
 exec cargo run --release -p gateway -- --demo

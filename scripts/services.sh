@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Makes sure PostgreSQL (trusting local connections as user postgres), Redis and
-# libpq-dev are installed and running. Installs only what dpkg says is missing:
-# reinstalling an installed server can upgrade and restart it mid-run.
+# libpq-dev are installed and running, and that Chromium and chromium-driver (for the
+# browser tests of the checkout page and the console) are installed unless
+# SERVICES_NO_BROWSER=1 (the demo needs no browser of its own). Installs only what
+# dpkg says is missing: reinstalling an installed server can upgrade and restart it
+# mid-run.
 set -euo pipefail
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 missing=()
-for pkg in postgresql redis-server libpq-dev; do
+packages=(postgresql redis-server libpq-dev)
+[ "${SERVICES_NO_BROWSER:-0}" = 1 ] || packages+=(chromium chromium-driver)
+for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -226,6 +226,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(routes::merchant_requests::capture_request)
         .service(routes::merchant_requests::void_request)
         .service(routes::merchant_requests::create_refund)
+        .configure(crate::web::configure)
         .service(web::redirect("/docs", "/docs/"))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi()));
 }

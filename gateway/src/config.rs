@@ -112,6 +112,10 @@ pub struct Config {
     pub rate_limit_citizen: u64,
     /// Requests a merchant may make per second (429 beyond).
     pub rate_limit_merchant: u64,
+    /// How long an operator stays signed in to the console.
+    pub console_session_ttl_seconds: u64,
+    /// The console's stuck list shows payments pending longer than this by default.
+    pub console_stuck_minutes: u64,
 }
 
 /// Where variables come from: the process environment, or a map in tests.
@@ -267,7 +271,16 @@ impl Config {
             public_url: or("GATEWAY_PUBLIC_URL", &format!("http://{gateway_addr}")),
             rate_limit_citizen: number("RATE_LIMIT_CITIZEN_PER_SECOND", 200)?.max(1),
             rate_limit_merchant: number("RATE_LIMIT_MERCHANT_PER_SECOND", 1_000)?.max(1),
+            console_session_ttl_seconds: number("CONSOLE_SESSION_TTL_SECONDS", 8 * 3_600)?.max(60),
+            console_stuck_minutes: number("CONSOLE_STUCK_MINUTES", 15)?,
         })
+    }
+}
+
+impl Config {
+    /// Whether the gateway is reached over TLS, so cookies must be `Secure`.
+    pub fn served_over_tls(&self) -> bool {
+        self.public_url.to_ascii_lowercase().starts_with("https://")
     }
 }
 

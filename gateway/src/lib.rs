@@ -28,3 +28,4 @@ pub mod schema;
 pub mod state;
 pub mod system_accounts;
 pub mod usage;
+pub mod web;

@@ -254,3 +254,23 @@ diesel::allow_tables_to_appear_in_same_query!(
     merchant_refunds,
     merchant_webhook_events
 );
+
+diesel::table! {
+    console_sessions (token_hash) {
+        token_hash -> Text,
+        csrf_token -> Text,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    console_audit (id) {
+        id -> BigInt,
+        at -> Timestamptz,
+        action -> Text,
+        subject -> Nullable<Text>,
+        detail -> Nullable<Text>,
+        session -> Nullable<Text>,
+    }
+}

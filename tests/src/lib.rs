@@ -59,6 +59,28 @@ impl TestGateway {
 
     /// Starts with extra environment variables (they win over the test defaults).
     pub async fn start_with(overrides: HashMap<&str, &str>) -> Self {
+        Self::start_in_mode(overrides, true).await
+    }
+
+    /// Starts outside demo mode: every secret demo mode would fill is set here.
+    pub async fn start_outside_demo() -> Self {
+        let env = HashMap::from([
+            ("GATEWAY_QR_BANK_BIN", "970436"),
+            ("GATEWAY_QR_ACCOUNT", "0011001234567"),
+            ("VNPAY_TMN_CODE", "DEMO0001"),
+            ("VNPAY_HASH_SECRET", "test-vnpay-secret"),
+            ("MOMO_PARTNER_CODE", "MOMO"),
+            ("MOMO_ACCESS_KEY", "test-momo-access"),
+            ("MOMO_SECRET_KEY", "test-momo-secret"),
+            ("ZALOPAY_APP_ID", "2553"),
+            ("ZALOPAY_KEY1", "test-zalopay-key1"),
+            ("ZALOPAY_KEY2", "test-zalopay-key2"),
+            ("MERCHANT_SECRETS_KEY", "test-merchant-secrets-key"),
+        ]);
+        Self::start_in_mode(env, false).await
+    }
+
+    async fn start_in_mode(overrides: HashMap<&str, &str>, demo: bool) -> Self {
         // The gateway's port first: the provider simulators call it back.
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let gateway_addr = listener.local_addr().unwrap().to_string();
@@ -88,7 +110,7 @@ impl TestGateway {
         }
         // Demo mode only fills the provider sandbox credentials here: every secret the
         // tests rely on is set above.
-        let config = Config::from_env(&env, true).unwrap();
+        let config = Config::from_env(&env, demo).unwrap();
         let state = gateway::app::build_state(config).await.unwrap();
         let gateway = gateway::app::start(state, listener).unwrap();
         Self {
@@ -168,6 +190,7 @@ pub fn assert_error(response: &(u16, Value), status: u16, code: &str) {
 }
 
 mod billers;
+pub mod browser;
 mod citizens;
 mod merchants;
 

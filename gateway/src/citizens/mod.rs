@@ -3,3 +3,4 @@
 pub mod bank_links;
 pub mod identity;
 pub mod sessions;
+pub mod sign_in;

@@ -22,16 +22,28 @@ pub fn announce(config: &Config, seeded: &Seeded) {
     println!("Demo mode: unset secrets were filled with demo values.");
     println!("  API:             http://{}/v1", config.addr);
     println!("  Swagger UI:      http://{}/docs", config.addr);
+    println!(
+        "  console:         http://{}/console (sign in with the admin token)",
+        config.addr
+    );
     println!("  admin token:     {}", config.admin_token.expose());
     println!("  VNeID JWT key:   {}", config.vneid_jwt_key.expose());
     println!("  simulators:      http://{}", config.simulator_addr);
     println!("  demo citizens:   {cccd} ({name}, bank {bin}/{account}), {cccd2}");
+    println!(
+        "  {name}'s wallet: topped up with {} dong from that bank account",
+        super::DEMO_WALLET_TOPUP
+    );
     println!("  unpaid bills of {name}:");
     println!("{}", bill_line("  electricity:", &seeded.electricity));
     println!("{}", bill_line("  water:      ", &seeded.water));
     println!(
         "  demo merchant:   {} (ledger account {})",
         m.id, m.ledger_account_id
+    );
+    println!(
+        "    a payment request to pay in the browser: {}",
+        seeded.checkout_url
     );
     println!("    api key:        {}", m.api_key);
     println!("    signing secret: {}", m.signing_secret);

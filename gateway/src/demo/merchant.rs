@@ -53,3 +53,53 @@ pub async fn onboard(
         ledger_account_id: field("ledger_account_id")?,
     })
 }
+
+/// A payment request of the demo merchant, made with a signed `POST
+/// /v1/merchant/payment-requests` as the merchant's server would: answers its hosted
+/// checkout page, for the walk-through to open in a browser. It lives a day.
+pub async fn sample_request(
+    client: &reqwest::Client,
+    merchant: &DemoMerchant,
+    gateway: &str,
+) -> Result<String, String> {
+    const PATH: &str = "/v1/merchant/payment-requests";
+    let order = format!(
+        "DEMO-{}",
+        hex::encode(rand::random::<[u8; 3]>()).to_uppercase()
+    );
+    let body = json!({
+        "amount": 150_000, "order_ref": order, "description": "Phở bò tái",
+        "capture": "automatic", "expires_in_seconds": 86_400,
+    })
+    .to_string();
+    let timestamp = chrono::Utc::now().timestamp().to_string();
+    let nonce = hex::encode(rand::random::<[u8; 16]>());
+    let signature = crate::merchants::signature::sign(
+        merchant.signing_secret.as_bytes(),
+        "POST",
+        PATH,
+        &timestamp,
+        &nonce,
+        body.as_bytes(),
+    );
+    let response = client
+        .post(format!("{gateway}{PATH}"))
+        .bearer_auth(&merchant.api_key)
+        .header("Idempotency-Key", order.as_str())
+        .header("X-Timestamp", timestamp)
+        .header("X-Nonce", nonce)
+        .header("X-Signature", signature)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| format!("the demo payment request: {e}"))?;
+    let status = response.status().as_u16();
+    let created: serde_json::Value = response.json().await.unwrap_or_default();
+    match (status, created["checkout_url"].as_str()) {
+        (201, Some(url)) => Ok(url.to_string()),
+        _ => Err(format!(
+            "the demo payment request answered {status}: {created}"
+        )),
+    }
+}

@@ -4,6 +4,7 @@
 mod announce;
 mod bills;
 mod merchant;
+mod wallet;
 
 use std::net::SocketAddr;
 
@@ -16,6 +17,7 @@ use crate::config::Config;
 pub use announce::announce;
 pub use bills::{DemoBill, DEMO_ELECTRICITY_CODE, DEMO_WATER_CODE};
 pub use merchant::DemoMerchant;
+pub use wallet::DEMO_WALLET_TOPUP;
 
 /// The demo citizens: (CCCD, name, birth date, phone, bank BIN, account, bank balance).
 pub const DEMO_CITIZENS: [(&str, &str, &str, &str, &str, &str, i64); 2] = [
@@ -45,6 +47,8 @@ pub struct Seeded {
     pub electricity: DemoBill,
     pub water: DemoBill,
     pub merchant: DemoMerchant,
+    /// The hosted checkout page of a payment request of the demo merchant.
+    pub checkout_url: String,
 }
 
 /// Starts the simulators of every outside system on `SIMULATOR_ADDR`, sharing the
@@ -69,7 +73,8 @@ pub async fn start_simulators(config: &Config) -> Result<RunningSimulators, Stri
 
 /// Puts the demo data in place: the demo citizens' bank accounts at the NAPAS
 /// simulator, an unpaid electricity and water bill of the first citizen at the biller
-/// simulators, and a merchant onboarded through the running gateway's own API.
+/// simulators, a merchant onboarded and the first citizen's wallet funded, both through
+/// the running gateway's own API.
 ///
 /// The simulators are fresh each run and the gateway's database may not be, so every
 /// step is safe to repeat: what the simulators already hold (409) is kept, and the
@@ -94,10 +99,14 @@ pub async fn seed(config: &Config, gateway: SocketAddr) -> Result<Seeded, String
     }
     let (electricity, water) = bills::seed(&client, &simulators).await?;
     let merchant = merchant::onboard(&client, config, &format!("http://{gateway}")).await?;
+    wallet::fund(&client, config, &format!("http://{gateway}")).await?;
+    let checkout_url =
+        merchant::sample_request(&client, &merchant, &format!("http://{gateway}")).await?;
     Ok(Seeded {
         electricity,
         water,
         merchant,
+        checkout_url,
     })
 }
 

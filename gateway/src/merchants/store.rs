@@ -281,6 +281,32 @@ pub fn find(conn: &mut PgConnection, id: &str) -> Result<Option<MerchantRow>, Ap
         .optional()?)
 }
 
+/// A page of merchants, newest first, after the merchant `starting_after` if given.
+pub fn list(
+    conn: &mut PgConnection,
+    limit: usize,
+    starting_after: Option<&MerchantRow>,
+) -> Result<(Vec<MerchantRow>, bool), ApiError> {
+    let mut query = merchants::table
+        .order((merchants::created_at.desc(), merchants::id.desc()))
+        .limit(i64::try_from(limit + 1).unwrap_or(101))
+        .select(MerchantRow::as_select())
+        .into_boxed();
+    if let Some(cursor) = starting_after {
+        query = query.filter(
+            merchants::created_at
+                .lt(cursor.created_at)
+                .or(merchants::created_at
+                    .eq(cursor.created_at)
+                    .and(merchants::id.lt(cursor.id.clone()))),
+        );
+    }
+    let mut rows = query.load(conn)?;
+    let has_more = rows.len() > limit;
+    rows.truncate(limit);
+    Ok((rows, has_more))
+}
+
 /// The merchant an API key belongs to, if any.
 pub async fn find_by_api_key(
     state: &AppState,

@@ -112,6 +112,56 @@ pub fn insert(conn: &mut PgConnection, new: &[NewEvent]) -> Result<(), ApiError>
     Ok(())
 }
 
+/// One event of the outbox and how its delivery went, for the operator.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = events)]
+pub struct Delivery {
+    pub id: String,
+    pub merchant_id: String,
+    pub event_type: String,
+    pub created_at: DateTime<Utc>,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+}
+
+/// A merchant's most recent events, newest first, with their attempts and last error.
+pub fn deliveries(
+    conn: &mut PgConnection,
+    merchant_id: &str,
+    limit: i64,
+) -> Result<Vec<Delivery>, ApiError> {
+    Ok(events::table
+        .filter(events::merchant_id.eq(merchant_id))
+        .order((events::created_at.desc(), events::id.desc()))
+        .limit(limit)
+        .select(Delivery::as_select())
+        .load(conn)?)
+}
+
+/// Sends one of a merchant's events again: due now, delivered or not (a merchant that
+/// lost what it acknowledged asks for it again). Answers whether there was such an
+/// event. The worker still sends a merchant's events oldest first.
+pub fn redeliver(
+    conn: &mut PgConnection,
+    merchant_id: &str,
+    event_id: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, ApiError> {
+    let changed = diesel::update(
+        events::table
+            .find(event_id)
+            .filter(events::merchant_id.eq(merchant_id)),
+    )
+    .set((
+        events::delivered_at.eq(None::<DateTime<Utc>>),
+        events::next_attempt_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
 struct Claimed {
     id: String,
     body: String,

@@ -8,7 +8,7 @@ use actix_web::HttpResponse;
 use adapters::funding::{FundingError, TopupOrder};
 use chrono::Utc;
 
-use crate::commit::{Command, Confirmation, Drive, OutsideCall, OutsideResult, Reply};
+use crate::commit::{Answer, Command, Confirmation, Drive, OutsideCall, OutsideResult, Reply};
 use crate::error::ApiError;
 use crate::idempotency;
 use crate::state::AppState;
@@ -172,15 +172,21 @@ pub async fn drive(state: &AppState, drive: Drive) -> Result<Reply, ApiError> {
 /// outside system is driven on a task of its own, so a client that hangs up cannot
 /// leave it half-way.
 pub async fn respond(state: &AppState, reply: Reply) -> Result<HttpResponse, ApiError> {
+    finish(state, reply).await.map(idempotency::respond)
+}
+
+/// The final answer to what the commit answered, driving the payment through its
+/// outside call first when it waits for one (on a task of its own, as above).
+pub async fn finish(state: &AppState, reply: Reply) -> Result<Answer, ApiError> {
     match reply {
-        Reply::Answer(answer) => Ok(idempotency::respond(answer)),
+        Reply::Answer(answer) => Ok(answer),
         Reply::Drive(d) => {
             let st = state.clone();
             let finished = tokio::spawn(async move { drive(&st, *d).await })
                 .await
                 .map_err(|e| ApiError::Internal(format!("a payment's drive failed: {e}")))??;
             match finished {
-                Reply::Answer(answer) => Ok(idempotency::respond(answer)),
+                Reply::Answer(answer) => Ok(answer),
                 other => Err(ApiError::Internal(format!(
                     "a settled payment answered {other:?}"
                 ))),

@@ -29,6 +29,30 @@ pub fn ledger_transfer_id(owner_id: &str, step: &str) -> u128 {
     u128::from_be_bytes(bytes).max(1)
 }
 
+/// Every step a payment of any kind can take, so its transfers can be found again.
+const STEPS: [&str; 12] = [
+    "move",
+    "move-fee",
+    "credit",
+    "credit-fee",
+    "hold",
+    "hold-fee",
+    "post",
+    "post-fee",
+    "void",
+    "void-fee",
+    "merchant",
+    "capture",
+];
+
+/// The ids of every transfer a payment may have made (most of them it did not).
+pub fn transfer_ids(payment_id: &str) -> Vec<u128> {
+    STEPS
+        .iter()
+        .map(|step| ledger_transfer_id(payment_id, step))
+        .collect()
+}
+
 /// One movement of the payment's amount.
 pub fn movement(
     p: &PaymentRow,

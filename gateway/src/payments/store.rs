@@ -1,7 +1,7 @@
 //! Reading payments: one, a page of them, the citizen's running totals, and the view
 //! the API shows. Every write goes through the group commit (`commit`).
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 
@@ -51,16 +51,52 @@ pub fn list(
     limit: usize,
     starting_after: Option<&PaymentRow>,
 ) -> Result<(Vec<PaymentRow>, bool), ApiError> {
+    let filter = PaymentFilter {
+        identity_id: identity_id.map(str::to_string),
+        status,
+        ..PaymentFilter::default()
+    };
+    search(conn, &filter, limit, starting_after)
+}
+
+/// What payments may be looked for by (the operator's search, a citizen's list).
+#[derive(Debug, Clone, Default)]
+pub struct PaymentFilter {
+    pub identity_id: Option<String>,
+    pub kind: Option<PaymentKind>,
+    pub status: Option<PaymentStatus>,
+    /// Created at or after.
+    pub created_from: Option<DateTime<Utc>>,
+    /// Created strictly before.
+    pub created_before: Option<DateTime<Utc>>,
+}
+
+/// A page of the payments that match `filter`, newest first.
+pub fn search(
+    conn: &mut PgConnection,
+    filter: &PaymentFilter,
+    limit: usize,
+    starting_after: Option<&PaymentRow>,
+) -> Result<(Vec<PaymentRow>, bool), ApiError> {
     let mut query = payments::table
         .order((payments::created_at.desc(), payments::id.desc()))
         .limit(i64::try_from(limit + 1).unwrap_or(101))
         .select(PaymentRow::as_select())
         .into_boxed();
-    if let Some(identity_id) = identity_id {
-        query = query.filter(payments::identity_id.eq(identity_id.to_string()));
+    if let Some(identity_id) = &filter.identity_id {
+        query = query.filter(payments::identity_id.eq(identity_id.clone()));
     }
-    if let Some(status) = status {
+    if let Some(kind) = filter.kind {
+        query = query.filter(payments::kind.eq(kind.as_str()));
+    }
+    if let Some(status) = filter.status {
         query = query.filter(payments::status.eq(status.as_str()));
+    }
+    if let Some(from) = filter.created_from {
+        query = query.filter(payments::created_at.ge(from));
+    }
+    if let Some(before) = filter.created_before {
+        query = query.filter(payments::created_at.lt(before));
     }
     if let Some(cursor) = starting_after {
         query = query.filter(
@@ -75,6 +111,29 @@ pub fn list(
     let has_more = rows.len() > limit;
     rows.truncate(limit);
     Ok((rows, has_more))
+}
+
+/// The ids of the ledger transfers a payment may have made: every step it can take
+/// (see `steps`), by the id each derives, and the refunds of the merchant request it
+/// paid. Look them up in the ledger (`lookup_transfers`) for those it did make.
+pub fn ledger_transfer_ids(
+    conn: &mut PgConnection,
+    payment: &PaymentRow,
+) -> Result<Vec<u128>, ApiError> {
+    let mut ids = super::steps::transfer_ids(&payment.id);
+    if let Some(request_id) = &payment.payment_request_id {
+        use crate::schema::merchant_refunds as refunds;
+        let refund_ids: Vec<String> = refunds::table
+            .filter(refunds::payment_request_id.eq(request_id))
+            .select(refunds::id)
+            .load(conn)?;
+        ids.extend(
+            refund_ids
+                .iter()
+                .map(|id| super::steps::ledger_transfer_id(id, "refund")),
+        );
+    }
+    Ok(ids)
 }
 
 /// What the citizen moved in the windows of `today` (Vietnam time): one row, kept

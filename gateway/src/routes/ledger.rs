@@ -37,7 +37,7 @@ fn clamp(v: i128) -> i64 {
     i64::try_from(v).unwrap_or(if v < 0 { i64::MIN } else { i64::MAX })
 }
 
-fn account_view(a: &ledger::Account) -> AccountView {
+pub fn account_view(a: &ledger::Account) -> AccountView {
     let kind = AccountKind::from_code(a.code);
     let (dp, dpo, cp, cpo) = (
         i128::from(a.debits_pending),
@@ -86,7 +86,7 @@ async fn may_see_account(
     }
 }
 
-async fn find_account(state: &AppState, id: u128) -> Result<ledger::Account, ApiError> {
+pub async fn find_account(state: &AppState, id: u128) -> Result<ledger::Account, ApiError> {
     let ledger = state.ledger.clone();
     web::block(move || ledger.lookup_accounts(&[id]))
         .await
@@ -134,22 +134,29 @@ pub struct EntryView {
     pub created_at: DateTime<Utc>,
 }
 
-fn entry_view(account_id: u128, e: &ledger::Entry) -> EntryView {
-    use ledger::{EntrySide, TransferFlags as F};
+/// What a transfer did: `posted`, `pending` (a hold), `post_pending` (a hold taken) or
+/// `void_pending` (a hold released).
+pub fn transfer_kind(flags: ledger::TransferFlags) -> &'static str {
+    use ledger::TransferFlags as F;
+    if flags.contains(F::PENDING) {
+        "pending"
+    } else if flags.contains(F::POST_PENDING_TRANSFER) {
+        "post_pending"
+    } else if flags.contains(F::VOID_PENDING_TRANSFER) {
+        "void_pending"
+    } else {
+        "posted"
+    }
+}
+
+pub fn entry_view(account_id: u128, e: &ledger::Entry) -> EntryView {
+    use ledger::EntrySide;
     let t = &e.transfer;
     let (direction, counterparty) = match e.side {
         EntrySide::Debit => ("debit", t.credit_account_id),
         EntrySide::Credit => ("credit", t.debit_account_id),
     };
-    let kind = if t.flags.contains(F::PENDING) {
-        "pending"
-    } else if t.flags.contains(F::POST_PENDING_TRANSFER) {
-        "post_pending"
-    } else if t.flags.contains(F::VOID_PENDING_TRANSFER) {
-        "void_pending"
-    } else {
-        "posted"
-    };
+    let kind = transfer_kind(t.flags);
     EntryView {
         id: ids::encode(ids::TRANSFER, t.id),
         account_id: ids::encode(ids::ACCOUNT, account_id),

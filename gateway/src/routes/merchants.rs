@@ -82,7 +82,7 @@ pub fn check_webhook_url(raw: &str, allow_private: bool) -> Result<(), &'static 
     }
 }
 
-fn parse_new_merchant(body: &[u8], allow_private: bool) -> Result<NewMerchant, ApiError> {
+pub fn parse_new_merchant(body: &[u8], allow_private: bool) -> Result<NewMerchant, ApiError> {
     let (_, map) = input::object(body)?;
     let name = input::string(&map, "name", 200)?;
     let raw_tax = map

@@ -5,10 +5,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::chart::VND;
-use crate::citizens::identity::{self, IdentityView};
-use crate::citizens::sessions;
-use crate::db;
+use crate::citizens::identity::IdentityView;
+use crate::citizens::{sessions, sign_in};
 use crate::error::{ApiError, ErrorBody};
 use crate::routes::input;
 use crate::state::AppState;
@@ -27,11 +25,6 @@ pub struct SessionRequest {
     pub assertion: String,
 }
 
-/// A fresh wallet id: random, with bit 63 set so it never meets a system account's.
-fn new_wallet_id() -> u128 {
-    u128::from(rand::random::<u64>() | 1 << 63)
-}
-
 /// Signs a citizen in with a VNeID assertion; creates the identity and its wallet on
 /// first sight.
 #[utoipa::path(post, path = "/v1/sessions", tag = "citizens",
@@ -47,48 +40,11 @@ pub async fn create_session(
 ) -> Result<HttpResponse, ApiError> {
     let (_, map) = input::object(&body)?;
     let assertion = input::string(&map, "assertion", 8192)?;
-    let now = Utc::now();
-    let verified = sessions::accept_assertion(&state, &assertion, now).await?;
-    let device_id = verified.claims.device_id.clone();
-
-    let wallet = new_wallet_id();
-    let wallet_public = crate::ids::encode(crate::ids::ACCOUNT, wallet);
-    let row = db::run(&state, move |conn| {
-        identity::upsert(conn, &verified, &wallet_public, now)
-    })
-    .await?;
-    // Created on first sight: the wallet may not exceed what it holds. Creating it again
-    // for a returning citizen answers `exists`, which is as good as created. No balance
-    // history: a wallet's statement is its entries, and a snapshot of both wallets on
-    // every transfer would double what a payment writes to the ledger.
-    let wallet_id = row.wallet_ledger_id()?;
-    let account = ledger::Account::new(
-        wallet_id,
-        VND,
-        crate::chart::AccountKind::CitizenWallet.code(),
-        ledger::AccountFlags::DEBITS_MUST_NOT_EXCEED_CREDITS,
-    );
-    let ledger = state.ledger.clone();
-    let result = web::block(move || ledger.create_accounts(&[account])).await??;
-    if !matches!(
-        result.first(),
-        Some(ledger::CreateAccountResult::Ok | ledger::CreateAccountResult::Exists)
-    ) {
-        return Err(ApiError::Internal(format!(
-            "wallet not created: {result:?}"
-        )));
-    }
-    let claims = sessions::SessionClaims {
-        identity_id: row.id.clone(),
-        vneid_level: row.vneid_level,
-        wallet: wallet_id.to_string(),
-        device_id: device_id.filter(|d| !d.is_empty() && d.len() <= 128),
-    };
-    let (access_token, expires_at) = sessions::issue(&state, claims, now).await?;
+    let signed_in = sign_in::sign_in(&state, &assertion, Utc::now()).await?;
     Ok(HttpResponse::Created().json(SessionView {
-        access_token,
-        expires_at,
-        identity: row.view(),
+        access_token: signed_in.access_token,
+        expires_at: signed_in.expires_at,
+        identity: signed_in.identity.view(),
     }))
 }
 
