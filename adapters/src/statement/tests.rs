@@ -426,7 +426,12 @@ fn writers_refuse_what_does_not_fit() {
         LineStatus::Settled,
         vn(1, 0, 0),
     );
-    assert!(write(StatementSource::Napas, &header(day()), &[too_big.clone()]).is_err());
+    assert!(write(
+        StatementSource::Napas,
+        &header(day()),
+        std::slice::from_ref(&too_big)
+    )
+    .is_err());
     too_big.amount = 1;
     too_big.party = None;
     assert!(write(StatementSource::Napas, &header(day()), &[too_big]).is_err());

@@ -86,7 +86,7 @@ async fn cancel<W: Wallet>(
 ) -> HttpResponse {
     let request: CancelRequest = match optional_json(&body) {
         Ok(request) => request,
-        Err(response) => return response,
+        Err(reason) => return invalid_body(&reason),
     };
     let decline = match request.result_code.as_deref() {
         None => None,
@@ -105,18 +105,22 @@ async fn cancel<W: Wallet>(
 }
 
 /// An optional JSON body: empty, blank or `null` is the default.
-fn optional_json<T: Default + serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, HttpResponse> {
+fn optional_json<T: Default + serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
-    match serde_json::from_slice::<Option<T>>(body) {
-        Ok(request) => Ok(request.unwrap_or_default()),
-        Err(err) => Err(reply::error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            format!("the body is not the expected JSON: {err}"),
-        )),
-    }
+    serde_json::from_slice::<Option<T>>(body)
+        .map(Option::unwrap_or_default)
+        .map_err(|err| err.to_string())
+}
+
+/// The answer to a body [`optional_json`] refused.
+fn invalid_body(reason: &str) -> HttpResponse {
+    reply::error(
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+        format!("the body is not the expected JSON: {reason}"),
+    )
 }
 
 /// Pays or cancels (with `decline`, a provider failure code) a pending order and
@@ -178,7 +182,7 @@ async fn forge<W: Wallet>(
 ) -> HttpResponse {
     let request: ForgeRequest = match optional_json(&body) {
         Ok(request) => request,
-        Err(response) => return response,
+        Err(reason) => return invalid_body(&reason),
     };
     if let Some(amount) = request.amount {
         if !(0..=MAX_AMOUNT).contains(&amount) {

@@ -125,7 +125,12 @@ fn an_added_line_is_dated_today_or_on_the_real_record() {
         r#"{"reference":"pay_old","change":"add","amount":7,"status":"failed","party":"credit"}"#,
         now,
     );
-    let day = apply(records(), &[extra.clone()], &profile(), date(19));
+    let day = apply(
+        records(),
+        std::slice::from_ref(&extra),
+        &profile(),
+        date(19),
+    );
     assert_eq!(references(&day), ["pay_old", "pay_old"]);
     assert_eq!((day[1].amount, day[1].status), (7, LineStatus::Failed));
     assert_eq!(day[1].party.as_deref(), Some("credit"));
