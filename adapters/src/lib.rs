@@ -10,4 +10,5 @@ pub mod identity;
 pub mod providers;
 pub mod qr;
 pub mod simulator;
+pub mod statement;
 pub mod vneid;

@@ -7,12 +7,15 @@
 //! `/water`, `/vss`, `/vnpay`, `/momo` or `/zalopay` means a new module, a field for
 //! its state here and one `service` line in `configure`.
 //!
-//! Mounted now: `/vneid` ([`vneid`]) and `/napas` ([`napas`]).
+//! Mounted: `/vneid` ([`vneid`]), `/napas` ([`napas`]), `/evn`, `/water`, `/vss`
+//! ([`billers`]) and `/vnpay`, `/momo`, `/zalopay` ([`providers`]). Every system but
+//! VNeID also serves its daily statement file under `/statements` (`statements`).
 
 mod billers;
 pub mod napas;
 pub mod providers;
 mod reply;
+mod statements;
 pub mod vneid;
 
 use actix_web::dev::ServerHandle;

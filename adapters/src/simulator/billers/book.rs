@@ -5,6 +5,7 @@
 use crate::biller::wire::{PaymentRequest, PaymentResponse, Statement};
 use crate::biller::{BillDetails, BillStatus};
 use crate::billing::{BillingPeriod, TariffLine};
+use crate::statement::{LineStatus, StatementEntry};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -52,6 +53,7 @@ struct Bill {
 struct Applied {
     request: PaymentRequest,
     answer: PaymentResponse,
+    at: DateTime<Utc>,
 }
 
 /// Every bill of one simulated system, keyed by bill ref.
@@ -194,8 +196,29 @@ impl BillBook {
             Applied {
                 request: request.clone(),
                 answer: answer.clone(),
+                at: now,
             },
         );
         Ok((answer, false))
+    }
+
+    /// Every cleared bill as a statement entry. Refused payments cleared nothing and
+    /// are not listed.
+    pub(crate) fn statement_entries(&self) -> Vec<StatementEntry> {
+        self.applied
+            .values()
+            .map(|applied| StatementEntry {
+                reference: applied.answer.reference.clone(),
+                their_id: Some(applied.answer.biller_transaction_id.clone()),
+                amount: applied.answer.amount,
+                status: LineStatus::Settled,
+                at: applied.at,
+                party: Some(applied.answer.biller_code.clone()),
+                bank_bin: None,
+                account: Some(applied.answer.customer_code.clone()),
+                bill_ref: Some(applied.answer.bill_ref.clone()),
+                result_code: None,
+            })
+            .collect()
     }
 }

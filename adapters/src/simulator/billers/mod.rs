@@ -27,6 +27,10 @@
 //! contribution answers, CCCD masked...], "has_more": false}` in recording order (400
 //! `invalid_cccd`).
 //!
+//! Statements, for each of the three: `GET .../statements/{YYYY-MM-DD}` and
+//! `.../statements/tweaks` ([`super::statements`]): the collection list of the bills
+//! cleared and contributions recorded on that Vietnam day, with the biller code of each.
+//!
 //! Faults, for each of the three: `POST .../faults` `{"mode":
 //! "none"|"timeout"|"unavailable", "delay_ms"?}` → 200 the faults now in force; `GET
 //! .../faults` reads them. Same meaning as NAPAS's ([`super::napas`]): `unavailable`
@@ -50,6 +54,9 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse, ResponseError};
 use std::fmt;
 use std::sync::{Mutex, PoisonError};
+
+/// The gateway's name at the billers as a collection partner, in their statement files.
+const COLLECTION_PARTNER: &str = "CCCDPAY";
 
 /// The state of the three biller simulators, one per [`super::Simulators`].
 #[derive(Debug, Clone)]

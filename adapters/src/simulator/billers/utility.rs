@@ -6,6 +6,8 @@ use super::{bad_request, configure_faults, FaultSwitch, HasFaults, Refusal};
 use crate::biller::wire::{self, codes, InquiryRequest, PaymentRequest};
 use crate::billing::{evn_corporation, find_biller, Biller, BillerKind, PricingError};
 use crate::simulator::reply;
+use crate::simulator::statements::{self, Profile, Reconciled, TweakStore};
+use crate::statement::{StatementEntry, StatementSource};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
@@ -74,6 +76,7 @@ pub(crate) struct UtilityState {
     system: System,
     book: Mutex<BillBook>,
     faults: FaultSwitch,
+    tweaks: TweakStore,
 }
 
 impl UtilityState {
@@ -82,6 +85,7 @@ impl UtilityState {
             system,
             book: Mutex::new(BillBook::new(system.id_prefix())),
             faults: FaultSwitch::default(),
+            tweaks: TweakStore::default(),
         }
     }
 
@@ -93,6 +97,26 @@ impl UtilityState {
 
     pub(super) fn system(&self) -> System {
         self.system
+    }
+}
+
+impl Reconciled for UtilityState {
+    fn profile(&self) -> Profile {
+        Profile {
+            source: match self.system {
+                System::Evn => StatementSource::Evn,
+                System::Water => StatementSource::Water,
+            },
+            account: super::COLLECTION_PARTNER.to_owned(),
+        }
+    }
+
+    fn entries(&self) -> Vec<StatementEntry> {
+        self.book().statement_entries()
+    }
+
+    fn tweaks(&self) -> &TweakStore {
+        &self.tweaks
     }
 }
 
@@ -234,4 +258,5 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig, state: web::Data<UtilitySt
         .route(wire::PAYMENTS_PATH, web::post().to(pay))
         .route("/bills/{bill_ref}", web::get().to(get_bill));
     configure_faults::<UtilityState>(cfg);
+    statements::routes::<UtilityState>(cfg);
 }

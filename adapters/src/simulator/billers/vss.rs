@@ -10,6 +10,8 @@ use crate::biller::wire::{self, codes, ContributionRequest, ContributionResponse
 use crate::billing::insurance::ALLOWED_MONTHS;
 use crate::identity::Cccd;
 use crate::simulator::reply;
+use crate::simulator::statements::{self, Profile, Reconciled, TweakStore};
+use crate::statement::{LineStatus, StatementEntry, StatementSource};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -27,6 +29,7 @@ pub(super) enum ContributionError {
 struct Recorded {
     request: ContributionRequest,
     answer: ContributionResponse,
+    at: DateTime<Utc>,
 }
 
 /// Every contribution recorded, by reference and by insured person.
@@ -68,6 +71,7 @@ impl ContributionBook {
             Recorded {
                 request: request.clone(),
                 answer: answer.clone(),
+                at: now,
             },
         );
         self.by_insured
@@ -75,6 +79,25 @@ impl ContributionBook {
             .or_default()
             .push(request.reference.clone());
         Ok((answer, false))
+    }
+
+    /// Every contribution as a statement entry, the insured's number masked.
+    pub(super) fn statement_entries(&self) -> Vec<StatementEntry> {
+        self.recorded
+            .values()
+            .map(|recorded| StatementEntry {
+                reference: recorded.answer.reference.clone(),
+                their_id: Some(recorded.answer.receipt_no.clone()),
+                amount: recorded.answer.amount,
+                status: LineStatus::Settled,
+                at: recorded.at,
+                party: Some(recorded.answer.biller_code.clone()),
+                bank_bin: None,
+                account: Some(recorded.answer.insured_cccd.clone()),
+                bill_ref: None,
+                result_code: None,
+            })
+            .collect()
     }
 
     /// The person's contributions in recording order.
@@ -94,6 +117,7 @@ impl ContributionBook {
 pub(crate) struct VssState {
     book: Mutex<ContributionBook>,
     faults: FaultSwitch,
+    tweaks: TweakStore,
 }
 
 impl VssState {
@@ -101,6 +125,23 @@ impl VssState {
     // holds consistent books.
     fn book(&self) -> MutexGuard<'_, ContributionBook> {
         self.book.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Reconciled for VssState {
+    fn profile(&self) -> Profile {
+        Profile {
+            source: StatementSource::Vss,
+            account: super::COLLECTION_PARTNER.to_owned(),
+        }
+    }
+
+    fn entries(&self) -> Vec<StatementEntry> {
+        self.book().statement_entries()
+    }
+
+    fn tweaks(&self) -> &TweakStore {
+        &self.tweaks
     }
 }
 
@@ -181,4 +222,5 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig, state: web::Data<VssState>
         .route(wire::CONTRIBUTIONS_PATH, web::post().to(contribute))
         .route("/contributions/{cccd}", web::get().to(list));
     configure_faults::<VssState>(cfg);
+    statements::routes::<VssState>(cfg);
 }

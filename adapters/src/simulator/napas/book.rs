@@ -1,9 +1,11 @@
 //! The simulated banks' books: accounts, balances and the record of applied transfer
 //! references. Pure (the caller passes the time) so it is tested without HTTP.
 
+use crate::bank::mask_account_number;
 use crate::bank::wire::{InquiryResponse, TransferRequest, TransferResponse};
 use crate::bank::TransferDirection;
 use crate::identity::Cccd;
+use crate::statement::{LineStatus, StatementEntry};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -46,11 +48,27 @@ struct Applied {
     receipt: TransferResponse,
 }
 
+/// A transfer as NAPAS lists it on its statement: applied, or refused because of the
+/// account's state (a missing account or a reused reference never reaches a bank, so
+/// NAPAS has nothing to list).
+#[derive(Debug, Clone)]
+struct Listed {
+    direction: TransferDirection,
+    request: TransferRequest,
+    transaction_id: String,
+    status: LineStatus,
+    /// The response code of a refusal (`[RRC]` on the statement).
+    response_code: Option<&'static str>,
+    at: DateTime<Utc>,
+}
+
 /// All simulated accounts of all banks, keyed by (BIN, account number).
 #[derive(Debug, Default)]
 pub(crate) struct Book {
     accounts: HashMap<(String, String), Account>,
     applied: HashMap<String, Applied>,
+    /// Every listed transfer in the order it happened.
+    journal: Vec<Listed>,
     next_transaction: u64,
 }
 
@@ -155,28 +173,53 @@ impl Book {
             .accounts
             .get_mut(&key(&request.bank_bin, &request.account_number))
             .ok_or(BookError::NotFound)?;
-        if account.closed {
-            return Err(BookError::Closed);
-        }
-        let balance = match direction {
-            TransferDirection::Debit => {
-                if account.balance < request.amount {
-                    return Err(BookError::InsufficientFunds);
+        let moved = if account.closed {
+            Err(BookError::Closed)
+        } else {
+            match direction {
+                TransferDirection::Debit if account.balance < request.amount => {
+                    Err(BookError::InsufficientFunds)
                 }
-                account.balance.checked_sub(request.amount)
+                TransferDirection::Debit => account
+                    .balance
+                    .checked_sub(request.amount)
+                    .ok_or(BookError::OutOfRange),
+                TransferDirection::Credit => account
+                    .balance
+                    .checked_add(request.amount)
+                    .ok_or(BookError::OutOfRange),
             }
-            TransferDirection::Credit => account.balance.checked_add(request.amount),
+            .map(|balance| account.balance = balance)
+        };
+        if let Err(err) = moved {
+            // ISO 8583 response codes 51 (insufficient funds) and 62 (restricted
+            // account), as NAPAS reports them.
+            let code = match err {
+                BookError::InsufficientFunds => Some("0051"),
+                BookError::Closed => Some("0062"),
+                _ => None,
+            };
+            if let Some(code) = code {
+                let transaction_id = self.next_transaction_id();
+                self.journal.push(Listed {
+                    direction,
+                    request: request.clone(),
+                    transaction_id,
+                    status: LineStatus::Failed,
+                    response_code: Some(code),
+                    at: now,
+                });
+            }
+            return Err(err);
         }
-        .ok_or(BookError::OutOfRange)?;
-        account.balance = balance;
-        self.next_transaction += 1;
+        let bank_transaction_id = self.next_transaction_id();
         let receipt = TransferResponse {
             reference: request.reference.clone(),
             direction,
             bank_bin: request.bank_bin.clone(),
             account_number: request.account_number.clone(),
             amount: request.amount,
-            bank_transaction_id: format!("NAPAS{:012}", self.next_transaction),
+            bank_transaction_id: bank_transaction_id.clone(),
             completed_at: now.to_rfc3339_opts(SecondsFormat::Secs, true),
         };
         self.applied.insert(
@@ -187,6 +230,44 @@ impl Book {
                 receipt: receipt.clone(),
             },
         );
+        self.journal.push(Listed {
+            direction,
+            request: request.clone(),
+            transaction_id: bank_transaction_id,
+            status: LineStatus::Settled,
+            response_code: None,
+            at: now,
+        });
         Ok((receipt, false))
+    }
+
+    fn next_transaction_id(&mut self) -> String {
+        self.next_transaction += 1;
+        format!("NAPAS{:012}", self.next_transaction)
+    }
+
+    /// Every listed transfer as a statement entry, account numbers masked.
+    pub(crate) fn statement_entries(&self) -> Vec<StatementEntry> {
+        self.journal
+            .iter()
+            .map(|listed| StatementEntry {
+                reference: listed.request.reference.clone(),
+                their_id: Some(listed.transaction_id.clone()),
+                amount: listed.request.amount,
+                status: listed.status,
+                at: listed.at,
+                party: Some(
+                    match listed.direction {
+                        TransferDirection::Debit => "debit",
+                        TransferDirection::Credit => "credit",
+                    }
+                    .to_owned(),
+                ),
+                bank_bin: Some(listed.request.bank_bin.clone()),
+                account: Some(mask_account_number(&listed.request.account_number)),
+                bill_ref: None,
+                result_code: listed.response_code.map(str::to_owned),
+            })
+            .collect()
     }
 }

@@ -17,6 +17,11 @@
 //!   at once but answered only after `delay_ms` (default 30,000), the worst case for a
 //!   caller, whose retry with the same reference must then be answered from the record.
 //!   `none` with `delay_ms`: a slow bank, same behaviour with a caller-chosen delay.
+//! - `GET /statements/{YYYY-MM-DD}` and `/statements/tweaks`: the NAPAS reconciliation
+//!   file and the control of its disagreements ([`super::statements`]). It lists every
+//!   applied debit and credit, and the ones refused for insufficient funds or a closed
+//!   account as failed, with the amount asked; a refused reference retried and applied
+//!   is listed twice, failed then settled.
 
 mod book;
 mod control;
@@ -25,6 +30,8 @@ mod switch;
 #[cfg(test)]
 mod tests;
 
+use super::statements::{self, Profile, Reconciled, TweakStore};
+use crate::statement::{StatementEntry, StatementSource};
 use actix_web::web;
 use book::Book;
 use serde::{Deserialize, Serialize};
@@ -79,6 +86,7 @@ impl Faults {
 pub(crate) struct NapasState {
     book: Mutex<Book>,
     faults: Mutex<Faults>,
+    tweaks: TweakStore,
 }
 
 impl NapasState {
@@ -94,6 +102,23 @@ impl NapasState {
 
     fn set_faults(&self, faults: Faults) {
         *self.faults.lock().unwrap_or_else(PoisonError::into_inner) = faults;
+    }
+}
+
+impl Reconciled for NapasState {
+    fn profile(&self) -> Profile {
+        Profile {
+            source: StatementSource::Napas,
+            account: crate::statement::NAPAS_MEMBER_CODE.to_owned(),
+        }
+    }
+
+    fn entries(&self) -> Vec<StatementEntry> {
+        self.book().statement_entries()
+    }
+
+    fn tweaks(&self) -> &TweakStore {
+        &self.tweaks
     }
 }
 
@@ -124,4 +149,5 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig, state: web::Data<NapasStat
         )
         .route("/faults", web::post().to(control::set_faults))
         .route("/faults", web::get().to(control::get_faults));
+    statements::routes::<NapasState>(cfg);
 }

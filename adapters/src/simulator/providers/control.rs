@@ -6,6 +6,7 @@ use super::delivery::{send_once, spawn_delivery, Callback, DeliveryLog};
 use super::store::{OrderStatus, Outcome, Wallet, WalletState};
 use crate::funding::MAX_AMOUNT;
 use crate::simulator::reply;
+use crate::simulator::statements;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
@@ -19,6 +20,17 @@ pub(crate) fn routes<W: Wallet>(cfg: &mut web::ServiceConfig) {
         .route("/orders/{reference}/cancel", web::post().to(cancel::<W>))
         .route("/orders/{reference}/forge", web::post().to(forge::<W>))
         .route("/orders/{reference}/replay", web::post().to(replay::<W>));
+    statements::routes::<WalletState<W>>(cfg);
+}
+
+/// Body of `POST .../cancel`; optional, like its one field.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CancelRequest {
+    /// The provider's failure code to decline with (MoMo `"4002"`); default the
+    /// generic user-declined code.
+    #[serde(default)]
+    result_code: Option<String>,
 }
 
 /// Body of `POST .../forge`; both fields optional, the body too.
@@ -64,21 +76,60 @@ async fn pay<W: Wallet>(
     state: web::Data<WalletState<W>>,
     reference: web::Path<String>,
 ) -> HttpResponse {
-    finish(state, reference.into_inner(), true)
+    finish(state, reference.into_inner(), true, None)
 }
 
 async fn cancel<W: Wallet>(
     state: web::Data<WalletState<W>>,
     reference: web::Path<String>,
+    body: web::Bytes,
 ) -> HttpResponse {
-    finish(state, reference.into_inner(), false)
+    let request: CancelRequest = match optional_json(&body) {
+        Ok(request) => request,
+        Err(reason) => return invalid_body(&reason),
+    };
+    let decline = match request.result_code.as_deref() {
+        None => None,
+        Some(code) => match W::decline_code(code) {
+            Some(decline) => Some(decline),
+            None => {
+                return reply::error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_result_code",
+                    "result_code is not one of this provider's failure codes",
+                )
+            }
+        },
+    };
+    finish(state, reference.into_inner(), false, decline)
 }
 
-/// Pays or cancels a pending order and starts its callback.
+/// An optional JSON body: empty, blank or `null` is the default.
+fn optional_json<T: Default + serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice::<Option<T>>(body)
+        .map(Option::unwrap_or_default)
+        .map_err(|err| err.to_string())
+}
+
+/// The answer to a body [`optional_json`] refused.
+fn invalid_body(reason: &str) -> HttpResponse {
+    reply::error(
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+        format!("the body is not the expected JSON: {reason}"),
+    )
+}
+
+/// Pays or cancels (with `decline`, a provider failure code) a pending order and
+/// starts its callback.
 fn finish<W: Wallet>(
     state: web::Data<WalletState<W>>,
     reference: String,
     paid: bool,
+    decline: Option<i32>,
 ) -> HttpResponse {
     let now = Utc::now();
     let callback = {
@@ -100,6 +151,7 @@ fn finish<W: Wallet>(
             amount: W::amount(&entry.order),
             bad_signature: false,
             at: now,
+            decline,
         };
         let callback = state.wallet.callback(&entry.order, &outcome);
         entry.status = if paid {
@@ -108,6 +160,8 @@ fn finish<W: Wallet>(
             OrderStatus::Cancelled
         };
         entry.transaction_id = transaction_id;
+        entry.finished_at = Some(now);
+        entry.decline = decline;
         entry.delivery = callback.as_ref().map(|_| DeliveryLog::default());
         entry.last_callback.clone_from(&callback);
         callback
@@ -126,19 +180,9 @@ async fn forge<W: Wallet>(
     reference: web::Path<String>,
     body: web::Bytes,
 ) -> HttpResponse {
-    let request: ForgeRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        ForgeRequest::default()
-    } else {
-        match serde_json::from_slice(&body) {
-            Ok(request) => request,
-            Err(err) => {
-                return reply::error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_request",
-                    format!("the body is not the expected JSON: {err}"),
-                )
-            }
-        }
+    let request: ForgeRequest = match optional_json(&body) {
+        Ok(request) => request,
+        Err(reason) => return invalid_body(&reason),
     };
     if let Some(amount) = request.amount {
         if !(0..=MAX_AMOUNT).contains(&amount) {
@@ -163,6 +207,7 @@ async fn forge<W: Wallet>(
             amount: request.amount.unwrap_or_else(|| W::amount(&entry.order)),
             bad_signature: request.bad_signature,
             at: now,
+            decline: None,
         };
         state.wallet.callback(&entry.order, &outcome)
     };

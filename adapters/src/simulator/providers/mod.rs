@@ -11,7 +11,14 @@
 //!   "callback": null | {"attempts": [{"status", "reply", "acknowledged"}],
 //!   "acknowledged", "finished"}}`, or 404 `order_not_found`.
 //! - `POST /orders/{reference}/pay` and `.../cancel` → 200 the order (409
-//!   `order_not_pending` once paid or cancelled). The signed callback is then sent in
+//!   `order_not_pending` once paid or cancelled). The cancel's body is optional:
+//!   `{"result_code": "4002"}` declines with that provider failure code instead of the
+//!   generic user-declined one (VNPay `vnp_ResponseCode` 24, MoMo `resultCode` 1006,
+//!   ZaloPay `sub_return_code` -1), and the callback and the status query then carry
+//!   it: a two-digit code other than 00 at VNPay, any non-zero `resultCode` at MoMo
+//!   (4002: payer not verified by C06), a negative `sub_return_code` at ZaloPay (400
+//!   `invalid_result_code` otherwise, 400 `invalid_request` for a body that is not this
+//!   JSON). The signed callback is then sent in
 //!   the background and retried with exponential backoff (from
 //!   [`ProviderSimConfig::callback_backoff`], at most 60 s apart) until acknowledged
 //!   the provider's way or out of attempts: VNPay HTTP 200 with `RspCode` `00` or
@@ -23,6 +30,10 @@
 //!   wrong key if `bad_signature`, and shows the gateway's reply.
 //! - `POST /orders/{reference}/replay` → the same, resending the last pay or cancel
 //!   callback as it was (409 `no_callback` if none was sent).
+//!
+//! - `GET /statements/{YYYY-MM-DD}` and `/statements/tweaks`: the provider's daily
+//!   reconciliation file, listing paid orders as settled and cancelled ones as failed
+//!   on the Vietnam day they were paid or cancelled ([`super::statements`]).
 //!
 //! Callback URLs: VNPay's is the merchant-portal setting, here
 //! `{gateway_base_url}/v1/callbacks/vnpay/ipn`; MoMo's is the create request's

@@ -9,7 +9,9 @@ use super::store::{CreateError, Outcome, Wallet, WalletState};
 use super::ProviderSimConfig;
 use crate::funding::momo::{CREATE_PATH, RESULT_SUCCESS, RESULT_USER_DENIED};
 use crate::funding::MomoCredentials;
+use crate::providers::momo::RESULT_NOT_VERIFIED_BY_C06;
 use crate::providers::momo::{CreatePaymentRequest, CreatePaymentResponse, MomoIpn};
+use crate::statement::StatementSource;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 
@@ -63,10 +65,10 @@ impl Wallet for MomoWallet {
     }
 
     fn callback(&self, order: &CreatePaymentRequest, outcome: &Outcome) -> Option<Callback> {
-        let (result_code, message) = if outcome.paid {
-            (RESULT_SUCCESS, "Successful.")
-        } else {
-            (RESULT_USER_DENIED, "Transaction denied by user.")
+        let (result_code, message) = match (outcome.paid, outcome.decline) {
+            (true, _) => (RESULT_SUCCESS, "Successful."),
+            (false, Some(code)) => (code, decline_message(code)),
+            (false, None) => (RESULT_USER_DENIED, "Transaction denied by user."),
         };
         let mut ipn = MomoIpn {
             partner_code: order.partner_code.clone(),
@@ -98,6 +100,30 @@ impl Wallet for MomoWallet {
 
     fn acknowledged(status: u16, _body: &str) -> bool {
         status == 204
+    }
+
+    const SOURCE: StatementSource = StatementSource::Momo;
+
+    fn statement_account(&self) -> String {
+        self.credentials.partner_code.clone()
+    }
+
+    fn decline_code(code: &str) -> Option<i32> {
+        code.trim()
+            .parse::<i32>()
+            .ok()
+            .filter(|&code| code != RESULT_SUCCESS)
+    }
+}
+
+/// MoMo's `message` for a failure `resultCode`.
+pub(super) fn decline_message(result_code: i32) -> &'static str {
+    match result_code {
+        RESULT_NOT_VERIFIED_BY_C06 => {
+            "Transaction rejected because the user account has not been verified by C06."
+        }
+        RESULT_USER_DENIED => "Transaction denied by user.",
+        _ => "Transaction failed.",
     }
 }
 

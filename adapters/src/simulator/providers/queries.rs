@@ -40,12 +40,12 @@ pub(super) async fn vnpay(
     } else {
         match state.state_of(&request.vnp_TxnRef) {
             None => ("91", "Transaction not found"),
-            Some((status, amount, transaction)) => {
-                answer.vnp_Amount = amount.saturating_mul(100).to_string();
+            Some(order) => {
+                answer.vnp_Amount = order.amount.saturating_mul(100).to_string();
                 answer.vnp_BankCode = "NCB".to_owned();
                 answer.vnp_TransactionType = "01".to_owned();
-                answer.vnp_TransactionNo = transaction.unwrap_or(0).to_string();
-                answer.vnp_TransactionStatus = match status {
+                answer.vnp_TransactionNo = order.transaction_id.unwrap_or(0).to_string();
+                answer.vnp_TransactionStatus = match order.status {
                     OrderStatus::Paid => {
                         answer.vnp_PayDate = format_date(Utc::now());
                         "00"
@@ -88,13 +88,16 @@ pub(super) async fn momo(
     } else {
         match state.state_of(&request.order_id) {
             None => (42, "orderId not found".to_owned()),
-            Some((status, amount, transaction)) => {
-                answer.amount = u64::try_from(amount).unwrap_or(0);
-                answer.trans_id = transaction.unwrap_or(0);
-                match status {
+            Some(order) => {
+                answer.amount = u64::try_from(order.amount).unwrap_or(0);
+                answer.trans_id = order.transaction_id.unwrap_or(0);
+                match order.status {
                     OrderStatus::Paid => (0, "Successful.".to_owned()),
                     OrderStatus::Pending => (1000, "Waiting for the user to confirm.".to_owned()),
-                    OrderStatus::Cancelled => (1006, "The user denied the payment.".to_owned()),
+                    OrderStatus::Cancelled => match order.decline {
+                        Some(code) => (code, super::momo::decline_message(code).to_owned()),
+                        None => (1006, "The user denied the payment.".to_owned()),
+                    },
                 }
             }
         }
@@ -125,7 +128,8 @@ pub(super) async fn zalopay(
     }
     let answer = match state.state_of(&request.app_trans_id) {
         None => failure(-401, "order not found"),
-        Some((status, amount, transaction)) => {
+        Some(order) => {
+            let status = order.status;
             let (return_code, message) = match status {
                 OrderStatus::Paid => (1, "Giao dịch thành công"),
                 OrderStatus::Pending => (3, "Giao dịch đang xử lý"),
@@ -135,15 +139,15 @@ pub(super) async fn zalopay(
                 return_code,
                 return_message: message.to_owned(),
                 sub_return_code: if status == OrderStatus::Cancelled {
-                    -1
+                    order.decline.unwrap_or(-1)
                 } else {
                     1
                 },
                 sub_return_message: message.to_owned(),
                 order_url: None,
                 zp_trans_token: None,
-                zp_trans_id: transaction,
-                amount: u64::try_from(amount).ok(),
+                zp_trans_id: order.transaction_id,
+                amount: u64::try_from(order.amount).ok(),
                 refund_id: None,
             }
         }

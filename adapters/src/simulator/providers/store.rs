@@ -3,6 +3,8 @@
 
 use super::delivery::{Callback, DeliveryLog};
 use super::ProviderSimConfig;
+use crate::simulator::statements::{Profile, Reconciled, TweakStore};
+use crate::statement::{LineStatus, StatementEntry, StatementSource};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -31,6 +33,9 @@ pub(crate) struct Outcome {
     pub bad_signature: bool,
     /// When the provider says it happened.
     pub at: DateTime<Utc>,
+    /// The provider's code for a declined payment when it is not the generic
+    /// user-declined one (MoMo 4002, ...).
+    pub decline: Option<i32>,
 }
 
 /// One simulated provider: its order type and callback format.
@@ -51,6 +56,18 @@ pub(crate) trait Wallet: Send + Sync + 'static {
     fn callback(&self, order: &Self::Order, outcome: &Outcome) -> Option<Callback>;
     /// Whether the merchant's answer stops the retries, the provider's way.
     fn acknowledged(status: u16, body: &str) -> bool;
+
+    /// Which statement this provider's orders are listed on.
+    const SOURCE: StatementSource;
+    /// Whose statement: the terminal, partner or app the simulator serves.
+    fn statement_account(&self) -> String;
+    /// The provider's failure code a cancel may be declined with (`"4002"` at MoMo),
+    /// or `None` if `code` is not one of this provider's failure codes.
+    fn decline_code(code: &str) -> Option<i32>;
+    /// A decline code as the provider writes it.
+    fn format_decline(code: i32) -> String {
+        code.to_string()
+    }
 }
 
 /// Where an order stands.
@@ -72,6 +89,10 @@ pub(crate) struct Entry<O> {
     /// The last callback sent by pay or cancel, for `replay`.
     pub last_callback: Option<Callback>,
     pub delivery: Option<DeliveryLog>,
+    /// When it was paid or cancelled.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// The failure code a cancel was declined with, if not the generic one.
+    pub decline: Option<i32>,
 }
 
 /// Why an order cannot be created.
@@ -90,6 +111,7 @@ pub(crate) struct WalletState<W: Wallet> {
     pub client: reqwest::Client,
     pub backoff: Duration,
     sequence: AtomicU64,
+    tweaks: TweakStore,
 }
 
 impl<W: Wallet> WalletState<W> {
@@ -110,6 +132,7 @@ impl<W: Wallet> WalletState<W> {
             client,
             backoff: config.callback_backoff,
             sequence: AtomicU64::new(0),
+            tweaks: TweakStore::default(),
         }
     }
 
@@ -146,16 +169,24 @@ impl<W: Wallet> WalletState<W> {
                 transaction_id: None,
                 last_callback: None,
                 delivery: None,
+                finished_at: None,
+                decline: None,
             },
         );
         Ok(())
     }
 
-    /// Where an order stands, what it is for, and its transaction id once paid.
-    pub fn state_of(&self, reference: &str) -> Option<(OrderStatus, i64, Option<u64>)> {
+    /// Where an order stands, what it is for, its transaction id once paid, and the
+    /// failure code it was declined with.
+    pub fn state_of(&self, reference: &str) -> Option<OrderState> {
         let orders = self.orders();
         let entry = orders.get(reference)?;
-        Some((entry.status, W::amount(&entry.order), entry.transaction_id))
+        Some(OrderState {
+            status: entry.status,
+            amount: W::amount(&entry.order),
+            transaction_id: entry.transaction_id,
+            decline: entry.decline,
+        })
     }
 
     /// The control API's view of an order.
@@ -173,12 +204,60 @@ impl<W: Wallet> WalletState<W> {
     }
 }
 
+impl<W: Wallet> Reconciled for WalletState<W> {
+    fn profile(&self) -> Profile {
+        Profile {
+            source: W::SOURCE,
+            account: self.wallet.statement_account(),
+        }
+    }
+
+    /// Paid orders as settled, cancelled ones as failed; pending ones are not listed.
+    fn entries(&self) -> Vec<StatementEntry> {
+        self.orders()
+            .iter()
+            .filter_map(|(reference, entry)| {
+                let status = match entry.status {
+                    OrderStatus::Pending => return None,
+                    OrderStatus::Paid => LineStatus::Settled,
+                    OrderStatus::Cancelled => LineStatus::Failed,
+                };
+                Some(StatementEntry {
+                    reference: reference.clone(),
+                    their_id: entry.transaction_id.map(|id| id.to_string()),
+                    amount: W::amount(&entry.order),
+                    status,
+                    at: entry.finished_at?,
+                    party: None,
+                    bank_bin: None,
+                    account: None,
+                    bill_ref: None,
+                    result_code: entry.decline.map(W::format_decline),
+                })
+            })
+            .collect()
+    }
+
+    fn tweaks(&self) -> &TweakStore {
+        &self.tweaks
+    }
+}
+
 impl<W: Wallet> fmt::Debug for WalletState<W> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WalletState")
             .field("orders", &self.orders().len())
             .finish_non_exhaustive()
     }
+}
+
+/// What a status query learns of an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct OrderState {
+    pub status: OrderStatus,
+    pub amount: i64,
+    pub transaction_id: Option<u64>,
+    pub decline: Option<i32>,
 }
 
 /// An order as `GET /{provider}/orders/{reference}` shows it.

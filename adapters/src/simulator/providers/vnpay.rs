@@ -11,6 +11,7 @@ use crate::funding::vnpay::PAYMENT_PATH;
 use crate::funding::{VnpayCredentials, MAX_AMOUNT};
 use crate::providers::vnpay::{self, IpnResponse};
 use crate::simulator::reply;
+use crate::statement::StatementSource;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -73,11 +74,11 @@ impl Wallet for VnpayWallet {
     }
 
     fn callback(&self, order: &VnpayOrder, outcome: &Outcome) -> Option<Callback> {
-        let (response_code, status) = if outcome.paid {
-            ("00", "00")
-        } else {
+        let (response_code, status) = match (outcome.paid, outcome.decline) {
+            (true, _) => ("00".to_owned(), "00"),
+            (false, Some(code)) => (Self::format_decline(code), "02"),
             // 24: the customer cancelled; 02: the transaction ended in error.
-            ("24", "02")
+            (false, None) => ("24".to_owned(), "02"),
         };
         let mut params = BTreeMap::new();
         let mut put = |key: &str, value: String| {
@@ -91,7 +92,7 @@ impl Wallet for VnpayWallet {
         put("vnp_CardType", "ATM".to_owned());
         put("vnp_OrderInfo", order.order_info.clone());
         put("vnp_PayDate", vnpay::format_date(outcome.at));
-        put("vnp_ResponseCode", response_code.to_owned());
+        put("vnp_ResponseCode", response_code);
         put("vnp_TmnCode", self.credentials.tmn_code.clone());
         put("vnp_TransactionNo", outcome.transaction_id.to_string());
         put("vnp_TransactionStatus", status.to_owned());
@@ -109,6 +110,26 @@ impl Wallet for VnpayWallet {
         status == 200
             && serde_json::from_str::<IpnResponse>(body)
                 .is_ok_and(|reply| reply.rsp_code == "00" || reply.rsp_code == "02")
+    }
+
+    const SOURCE: StatementSource = StatementSource::Vnpay;
+
+    fn statement_account(&self) -> String {
+        self.credentials.tmn_code.clone()
+    }
+
+    /// A two-digit `vnp_ResponseCode` other than 00 (e.g. 24 cancelled, 51 insufficient
+    /// funds).
+    fn decline_code(code: &str) -> Option<i32> {
+        let code = code.trim();
+        if code.len() != 2 || !code.bytes().all(|b| b.is_ascii_digit()) || code == "00" {
+            return None;
+        }
+        code.parse().ok()
+    }
+
+    fn format_decline(code: i32) -> String {
+        format!("{code:02}")
     }
 }
 

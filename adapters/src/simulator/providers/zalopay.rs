@@ -16,6 +16,7 @@ use crate::funding::ZaloPayCredentials;
 use crate::providers::vietnam_time::to_vietnam;
 use crate::providers::zalopay::Callback as ZaloPayCallback;
 use crate::providers::zalopay::{ApiResponse, CallbackData, CreateOrderRequest};
+use crate::statement::StatementSource;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 
@@ -115,6 +116,17 @@ impl Wallet for ZaloPayWallet {
         (200..300).contains(&status)
             && serde_json::from_str::<serde_json::Value>(body)
                 .is_ok_and(|reply| matches!(reply["return_code"].as_i64(), Some(1 | 2)))
+    }
+
+    const SOURCE: StatementSource = StatementSource::Zalopay;
+
+    fn statement_account(&self) -> String {
+        self.credentials.app_id.to_string()
+    }
+
+    /// A negative `sub_return_code`, ZaloPay's failure codes.
+    fn decline_code(code: &str) -> Option<i32> {
+        code.trim().parse::<i32>().ok().filter(|&code| code < 0)
     }
 }
 
