@@ -143,6 +143,21 @@ pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
         .map_err(|e| StartupError::Other(format!("biller adapter: {e}")))?;
     let funding =
         crate::funding::FundingProviders::from_config(&config).map_err(StartupError::Other)?;
+    let biller_urls = adapters::biller::BillerUrls::under(&config.billers_base_url);
+    let statements = adapters::statement::StatementClient::new(
+        adapters::statement::StatementTargets {
+            napas: config.napas_base_url.clone(),
+            vnpay: config.vnpay_base_url.clone(),
+            momo: config.momo_base_url.clone(),
+            zalopay: config.zalopay_base_url.clone(),
+            evn: biller_urls.evn,
+            water: biller_urls.water,
+            vss: biller_urls.vss,
+        },
+        // A day's file is larger than any other answer.
+        timeout.saturating_mul(6),
+    )
+    .map_err(|e| StartupError::Other(format!("statement client: {e}")))?;
     Ok(AppState {
         config: Arc::new(config),
         ledger,
@@ -152,6 +167,7 @@ pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
         bank: Arc::new(bank),
         billers: Arc::new(billers),
         funding: Arc::new(funding),
+        statements: Arc::new(statements),
     })
 }
 
@@ -226,6 +242,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(routes::merchant_requests::capture_request)
         .service(routes::merchant_requests::void_request)
         .service(routes::merchant_requests::create_refund)
+        .service(routes::reconciliation::create_run)
+        .service(routes::reconciliation::list_runs)
+        .service(routes::reconciliation::get_run)
+        .service(routes::reconciliation::list_discrepancies)
+        .service(routes::reconciliation::resolve_discrepancy)
+        .service(routes::revenue::merchant_revenue)
+        .service(routes::revenue::admin_revenue)
         .configure(crate::web::configure)
         .service(web::redirect("/docs", "/docs/"))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi()));

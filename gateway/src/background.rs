@@ -7,6 +7,7 @@
 //!   pending, oldest first;
 //! - the closing of payment requests past their expiry;
 //! - the webhook outbox;
+//! - the daily reconciliation of the previous day with every outside system;
 //! - pruning: idempotency records (after 25 hours), spent markers and sessions once
 //!   expired, delivered webhooks after 30 days, bill inquiries nobody paid after 90.
 
@@ -128,6 +129,38 @@ async fn prune(state: Data<AppState>) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Reconciles yesterday (Vietnam time) with every system that has no scheduled run
+/// for it yet, once the configured hour has passed. A system that fails is tried
+/// again next round; two instances racing for one run make it once.
+async fn reconcile_yesterday(state: Data<AppState>) -> Result<(), ApiError> {
+    use crate::reconciliation::runs::{self, Origin};
+    use chrono::Timelike;
+    let Some(hour) = state.config.reconciliation_hour else {
+        return Ok(());
+    };
+    let now = Utc::now().with_timezone(&adapters::providers::vietnam_time::VIETNAM);
+    if now.hour() < hour {
+        return Ok(());
+    }
+    let Some(day) = now.date_naive().pred_opt() else {
+        return Ok(());
+    };
+    let due = db::run(&state, move |conn| runs::scheduled_due(conn, day)).await?;
+    for source in due {
+        match runs::run(&state, source, day, Origin::Scheduled, None).await {
+            Ok(Some(run)) => tracing::info!(
+                source = source.as_str(), %day, run = %run.id, discrepancies = run.discrepancies,
+                "reconciled"
+            ),
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(source = source.as_str(), %day, error = %e, "reconciliation failed; trying again later")
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Starts every background task.
 pub fn start(state: Data<AppState>) {
     supervise(
@@ -144,5 +177,11 @@ pub fn start(state: Data<AppState>) {
         expire_requests,
     );
     supervise("pruning", Duration::from_secs(60), state.clone(), prune);
+    supervise(
+        "reconciliation",
+        Duration::from_secs(600),
+        state.clone(),
+        reconcile_yesterday,
+    );
     crate::merchants::webhooks::start(state);
 }

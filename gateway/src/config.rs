@@ -116,6 +116,14 @@ pub struct Config {
     pub console_session_ttl_seconds: u64,
     /// The console's stuck list shows payments pending longer than this by default.
     pub console_stuck_minutes: u64,
+    /// Yearly revenue levels a tax key is checked against.
+    pub revenue_thresholds: crate::revenue::thresholds::Thresholds,
+    /// The hour (Vietnam time) the previous day is reconciled with every outside
+    /// system; `None` turns the daily run off.
+    pub reconciliation_hour: Option<u32>,
+    /// Prices insurance quotes as of this day instead of today (Vietnam time), to
+    /// preview rates before they take effect on a staging gateway.
+    pub pricing_date: Option<chrono::NaiveDate>,
 }
 
 /// Where variables come from: the process environment, or a map in tests.
@@ -273,6 +281,36 @@ impl Config {
             rate_limit_merchant: number("RATE_LIMIT_MERCHANT_PER_SECOND", 1_000)?.max(1),
             console_session_ttl_seconds: number("CONSOLE_SESSION_TTL_SECONDS", 8 * 3_600)?.max(60),
             console_stuck_minutes: number("CONSOLE_STUCK_MINUTES", 15)?,
+            revenue_thresholds: crate::revenue::thresholds::Thresholds::new(
+                &crate::revenue::thresholds::parse_levels(
+                    env.var("REVENUE_THRESHOLDS").as_deref().unwrap_or(""),
+                )
+                .map_err(|reason| ConfigError::Invalid {
+                    name: "REVENUE_THRESHOLDS",
+                    reason,
+                })?,
+            ),
+            pricing_date: env
+                .var("PRICING_DATE")
+                .map(|d| {
+                    chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(|_| {
+                        ConfigError::Invalid {
+                            name: "PRICING_DATE",
+                            reason: "a day as YYYY-MM-DD".into(),
+                        }
+                    })
+                })
+                .transpose()?,
+            reconciliation_hour: match env.var("RECONCILIATION_HOUR").as_deref() {
+                None => Some(2),
+                Some("off") => None,
+                Some(h) => Some(h.parse::<u32>().ok().filter(|h| *h < 24).ok_or_else(|| {
+                    ConfigError::Invalid {
+                        name: "RECONCILIATION_HOUR",
+                        reason: "an hour from 0 to 23, or off".into(),
+                    }
+                })?),
+            },
         })
     }
 }

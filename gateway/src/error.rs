@@ -253,6 +253,10 @@ fn not_found_code(kind: &str) -> &'static str {
         "quote" => "quote_not_found",
         "payment request" => "payment_request_not_found",
         "refund" => "refund_not_found",
+        "reconciliation run" => "reconciliation_run_not_found",
+        "discrepancy" => "discrepancy_not_found",
+        "statement" => "statement_not_found",
+        "tax code" => "tax_code_not_found",
         _ => "not_found",
     }
 }

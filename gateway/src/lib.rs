@@ -22,6 +22,8 @@ pub mod merchants;
 pub mod metrics;
 pub mod openapi;
 pub mod payments;
+pub mod reconciliation;
+pub mod revenue;
 pub mod routes;
 pub mod rules;
 pub mod schema;

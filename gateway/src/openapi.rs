@@ -85,6 +85,13 @@ number and VNeID, on a double-entry ledger. Amounts are integers in dong. Errors
         routes::merchant_requests::capture_request,
         routes::merchant_requests::void_request,
         routes::merchant_requests::create_refund,
+        routes::revenue::merchant_revenue,
+        routes::revenue::admin_revenue,
+        routes::reconciliation::create_run,
+        routes::reconciliation::list_runs,
+        routes::reconciliation::get_run,
+        routes::reconciliation::list_discrepancies,
+        routes::reconciliation::resolve_discrepancy,
     ),
     components(schemas(
         crate::error::ErrorBody,
@@ -99,6 +106,7 @@ number and VNeID, on a double-entry ledger. Amounts are integers in dong. Errors
         (name = "payments", description = "Transfers and other payments, step-up confirmation"),
         (name = "bills", description = "Billers, bill inquiries and insurance quotes; pay them with POST /v1/payments"),
         (name = "callbacks", description = "Wallet providers' signed callbacks, answered in each provider's own format"),
+        (name = "reconciliation", description = "Daily reconciliation with NAPAS 247, VNPay, MoMo, ZaloPay, EVN, the water companies and VSS: runs, their differences (missing_at_us, missing_at_them, amount_mismatch, status_mismatch, duplicate) and resolutions through the ledger with an audit record. A run of the previous day is made for every system each day at RECONCILIATION_HOUR (Vietnam time)"),
         (name = "merchants", description = "Merchant onboarding, payment requests with dynamic VietQR, capture, void, refunds. Webhooks: POST to the merchant's webhook_url with body {\"id\": \"evt_...\", \"type\", \"created_at\", \"data\"} and header X-Webhook-Signature: t=<unix seconds>,v1=<hex HMAC-SHA512(webhook secret, t + \".\" + body)>, retried with exponential backoff until a 2xx"),
     )
 )]

@@ -203,6 +203,12 @@ pub fn vietnam_day_start(now: DateTime<Utc>) -> DateTime<Utc> {
     local_midnight(now.with_timezone(&VIETNAM).date_naive())
 }
 
+/// The UTC instants `date` (a day in Vietnam) starts and ends at.
+pub fn vietnam_day_bounds(date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+    let next = date.succ_opt().unwrap_or(date);
+    (local_midnight(date), local_midnight(next))
+}
+
 /// The start of `now`'s calendar month in Vietnam, as a UTC instant.
 pub fn vietnam_month_start(now: DateTime<Utc>) -> DateTime<Utc> {
     let local = now.with_timezone(&VIETNAM).date_naive();

@@ -274,3 +274,58 @@ diesel::table! {
         session -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    reconciliation_runs (id) {
+        id -> Text,
+        source -> Text,
+        business_date -> Date,
+        origin -> Text,
+        file_name -> Nullable<Text>,
+        file_sha256 -> Text,
+        lines -> Integer,
+        matched -> Integer,
+        discrepancies -> Integer,
+        their_total -> BigInt,
+        our_total -> BigInt,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    reconciliation_discrepancies (id) {
+        id -> Text,
+        run_id -> Text,
+        kind -> Text,
+        reference -> Text,
+        payment_id -> Nullable<Text>,
+        their_line -> Nullable<Integer>,
+        their_transaction_id -> Nullable<Text>,
+        their_amount -> Nullable<BigInt>,
+        their_status -> Nullable<Text>,
+        our_amount -> Nullable<BigInt>,
+        our_status -> Nullable<Text>,
+        actions -> Array<Text>,
+        resolved_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    reconciliation_resolutions (discrepancy_id) {
+        discrepancy_id -> Text,
+        action -> Text,
+        reason -> Text,
+        operator -> Text,
+        transfer_id -> Nullable<Text>,
+        amount -> Nullable<BigInt>,
+        payment_status -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    reconciliation_runs,
+    reconciliation_discrepancies,
+    reconciliation_resolutions
+);

@@ -21,4 +21,6 @@ pub struct AppState {
     pub bank: Arc<dyn BankAdapter>,
     pub billers: Arc<dyn adapters::biller::BillerAdapter>,
     pub funding: Arc<crate::funding::FundingProviders>,
+    /// Fetches each outside system's daily statement.
+    pub statements: Arc<adapters::statement::StatementClient>,
 }

@@ -101,6 +101,8 @@ impl TestGateway {
             ("DATABASE_POOL_SIZE", "4"),
             ("SIMULATOR_ADDR", &simulators.local_addr.to_string()),
             ("GATEWAY_ADDR", &gateway_addr),
+            // Tests reconcile when they mean to, not at every start.
+            ("RECONCILIATION_HOUR", "off"),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -10,7 +10,8 @@ use serde_json::json;
 
 #[tokio::test]
 async fn insurance_quotes_use_the_rates_in_force() {
-    let gw = TestGateway::start().await;
+    // Priced as of a fixed day, so the figures below hold whenever the test runs.
+    let gw = TestGateway::start_with(HashMap::from([("PRICING_DATE", "2026-12-15")])).await;
     let who = Citizen::hanoi(260);
     let session = gw.sign_in(&who, 1).await;
 
@@ -95,6 +96,37 @@ async fn insurance_quotes_use_the_rates_in_force() {
     assert_error(&low, 400, "invalid_monthly_income");
     assert_eq!(low.1["error"]["details"]["min"], 1_500_000);
     assert_eq!(low.1["error"]["details"]["max"], 50_600_000);
+}
+
+/// The 2026–2030 poverty line: from 1 Jan 2027 the rural line is 2,200,000, so the
+/// voluntary social-insurance minimum is 22% × 2,200,000 = 484,000 before support; on
+/// 31 Dec 2026 the old 1,500,000 line still applies.
+#[tokio::test]
+async fn quotes_follow_the_poverty_line_in_force_on_their_day() {
+    let old = TestGateway::start_with(HashMap::from([("PRICING_DATE", "2026-12-31")])).await;
+    let new = TestGateway::start_with(HashMap::from([("PRICING_DATE", "2027-01-01")])).await;
+    let who = Citizen::hanoi(268);
+    let minimum = |income: i64, group: &str| json!({"scheme": "bhxh_voluntary", "monthly_income": income, "months": 1, "support_group": group});
+    let s_old = old.sign_in(&who, 1).await;
+    let (status, q) = quote(&old, &s_old, minimum(1_500_000, "other")).await;
+    assert_eq!(status, 201, "{q}");
+    assert_eq!(q["monthly"], 264_000);
+    let s_new = new.sign_in(&who, 1).await;
+    for (group, monthly) in [
+        ("poor", 242_000),
+        ("near_poor", 290_400),
+        ("ethnic_minority", 338_800),
+        ("other", 387_200),
+    ] {
+        let (status, q) = quote(&new, &s_new, minimum(2_200_000, group)).await;
+        assert_eq!(status, 201, "{q}");
+        assert_eq!(q["monthly"], monthly, "{group}");
+        assert_eq!(q["breakdown"][0]["monthly"], 484_000);
+    }
+    // The old minimum income is below the new floor.
+    let low = quote(&new, &s_new, minimum(1_500_000, "other")).await;
+    assert_error(&low, 400, "invalid_monthly_income");
+    assert_eq!(low.1["error"]["details"]["min"], 2_200_000);
 }
 
 #[tokio::test]

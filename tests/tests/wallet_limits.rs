@@ -291,3 +291,80 @@ async fn the_first_movement_from_a_new_device_needs_a_step_up() {
         "a new device asks again"
     );
 }
+
+/// Circular 41/2025: the essential payments of Circular 40 art. 26 clause 2(b) (here a
+/// hospital's) count toward their own cap, not the general one; over either the answer
+/// is 422 naming which; `GET /v1/me` shows both.
+#[tokio::test]
+async fn essential_payments_have_their_own_monthly_cap() {
+    let gw = TestGateway::start_with(HashMap::from([
+        ("MONTHLY_OUTFLOW_CAP", "1000000"),
+        ("ESSENTIAL_OUTFLOW_CAP", "1500000"),
+    ]))
+    .await;
+    let payer = Citizen::hanoi(93);
+    let payee = Citizen::saigon(94);
+    let (session, _) = gw
+        .funded_citizen(&payer, "0011000000093", 10_000_000, 4_000_000)
+        .await;
+    gw.sign_in(&payee, 2).await;
+    let (status, hospital) = gw
+        .create_merchant(json!({
+            "name": "Bệnh viện Thử nghiệm",
+            "tax_code": "0100112345",
+            "category": "healthcare",
+            "settlement": { "bank_bin": "970436", "account_number": "0011008888888" },
+        }))
+        .await;
+    assert_eq!(status, 201, "{hospital}");
+    let hospital = e2e::Merchant {
+        id: hospital["id"].as_str().unwrap().into(),
+        api_key: hospital["api_key"].as_str().unwrap().into(),
+        signing_secret: hospital["signing_secret"].as_str().unwrap().into(),
+        webhook_secret: hospital["webhook_secret"].as_str().unwrap().into(),
+        ledger_account_id: hospital["ledger_account_id"].as_str().unwrap().into(),
+    };
+    let fee = |amount: i64, n: u32| {
+        let (gw, hospital, session) = (&gw, &hospital, &session);
+        async move {
+            let req = e2e::new_request(
+                gw,
+                hospital,
+                &format!("h{n}"),
+                json!({"amount": amount, "order_ref": format!("VP-{n}")}),
+            )
+            .await;
+            gw.post_as(
+                session,
+                "/v1/payments",
+                &format!("p{n}"),
+                json!({"type": "merchant", "payment_request_id": req["id"]}),
+            )
+            .await
+        }
+    };
+    let general = gw
+        .transfer_to_cccd(&session, "g1", 1_000_000, &payee.cccd)
+        .await;
+    assert_eq!(general.1["status"], "succeeded", "{}", general.1);
+    let over = gw.transfer_to_cccd(&session, "g2", 1, &payee.cccd).await;
+    assert_error(&over, 422, "monthly_limit_exceeded");
+    assert_eq!(over.1["error"]["details"]["cap"], "general");
+    // The general cap is full, yet the hospital can be paid up to the essential cap.
+    let (status, paid) = fee(1_500_000, 1).await;
+    assert_eq!(
+        (status, paid["status"].as_str()),
+        (201, Some("succeeded")),
+        "{paid}"
+    );
+    let over = fee(1, 2).await;
+    assert_error(&over, 422, "monthly_limit_exceeded");
+    assert_eq!(over.1["error"]["details"]["cap"], "essential");
+    assert_eq!(over.1["error"]["details"]["used"], 1_500_000);
+    let (_, me) = gw.get("/v1/me", Some(&session.token)).await;
+    let month = &me["usage"]["month"];
+    assert_eq!(month["capped_outflows"], 1_000_000, "{me}");
+    assert_eq!(month["cap"], 1_000_000);
+    assert_eq!(month["essential_outflows"], 1_500_000);
+    assert_eq!(month["essential_cap"], 1_500_000);
+}

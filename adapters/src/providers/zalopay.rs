@@ -41,6 +41,14 @@ pub fn app_trans_id(now: DateTime<Utc>, suffix: &str) -> Result<String, ZaloPayE
     check_length(id, MAX_APP_TRANS_ID_CHARS)
 }
 
+/// The merchant's own reference inside an `app_trans_id` (`yyMMdd_<reference>`), or
+/// `None` when the id does not have that shape.
+pub fn reference_of(app_trans_id: &str) -> Option<&str> {
+    let (date, rest) = app_trans_id.split_once('_')?;
+    (date.len() == 6 && date.bytes().all(|b| b.is_ascii_digit()) && !rest.is_empty())
+        .then_some(rest)
+}
+
 /// `m_refund_id` for a refund made at `now`: `yyMMdd_<app_id>_<suffix>` in GMT+7.
 pub fn m_refund_id(now: DateTime<Utc>, app_id: u64, suffix: &str) -> Result<String, ZaloPayError> {
     check_suffix(suffix)?;

@@ -171,3 +171,16 @@ fn wire_shapes() {
     assert_eq!(response.sub_return_code, -68);
     assert_eq!(response.order_url, None);
 }
+
+#[test]
+fn the_reference_comes_back_out_of_an_app_trans_id() {
+    let now = chrono::DateTime::parse_from_rfc3339("2026-12-07T18:30:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let id = app_trans_id(now, "pay_abc123").unwrap();
+    assert_eq!(id, "261208_pay_abc123");
+    assert_eq!(reference_of(&id), Some("pay_abc123"));
+    for bad in ["pay_abc", "26120_x", "261208_", "2612a8_x", ""] {
+        assert_eq!(reference_of(bad), None, "{bad}");
+    }
+}

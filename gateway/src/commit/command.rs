@@ -189,6 +189,11 @@ pub enum Command {
         before: DateTime<Utc>,
         limit: i64,
     },
+    /// An operator resolves a reconciliation difference.
+    Resolve {
+        key: KeyClaim,
+        request: Box<crate::reconciliation::resolve::ResolveRequest>,
+    },
 }
 
 /// What an outside system did with a payment's step.

@@ -142,3 +142,27 @@ pub fn settle_key(
     record.response = Some((i32::from(answer.status.as_u16()), answer.body.clone()));
     Ok(Reply::Answer(answer))
 }
+
+/// An answer with `value` as its JSON body.
+pub fn json_answer<T: serde::Serialize>(status: StatusCode, value: &T) -> Result<Reply, ApiError> {
+    Ok(Reply::Answer(Answer {
+        status,
+        body: serde_json::to_string(value).map_err(|e| ApiError::Internal(e.to_string()))?,
+        replayed: false,
+    }))
+}
+
+/// Runs `fresh` once per key, for actions that never leave a payment waiting on an
+/// outside system: a replay answers what the first run answered.
+pub fn once(
+    w: &mut Working,
+    key: &KeyClaim,
+    resource_id: &str,
+    fresh: impl FnOnce(&mut Working) -> Result<Reply, ApiError>,
+) -> Result<Reply, ApiError> {
+    let result = match claim(w, key)? {
+        Claimed::Replay(answer) => return Ok(Reply::Answer(answer)),
+        Claimed::TakeOver(_) | Claimed::Fresh => fresh(w),
+    };
+    settle_key(w, key, Some(resource_id), result)
+}

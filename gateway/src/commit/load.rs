@@ -49,6 +49,7 @@ struct Wanted {
     order_refs: HashSet<(String, String)>,
     usage: HashSet<String>,
     devices: HashSet<(String, String)>,
+    discrepancies: HashSet<String>,
 }
 
 fn sorted<T: Ord + Clone>(set: &HashSet<T>) -> Vec<T> {
@@ -145,6 +146,13 @@ fn from_commands(commands: &[Command]) -> (Wanted, Sweep, Sweep) {
                 w.requests.insert(request_id.clone());
             }
             Command::ExpireRequests { before, limit } => expire = Some((*before, *limit)),
+            Command::Resolve { key, request } => {
+                w.keys.insert((key.scope.clone(), key.key.clone()));
+                w.discrepancies.insert(request.discrepancy.id.clone());
+                if let Some(id) = &request.discrepancy.payment_id {
+                    w.payments.insert(id.clone());
+                }
+            }
         }
     }
     (w, resume, expire)
@@ -583,6 +591,29 @@ fn load_devices(
     Ok(())
 }
 
+fn load_resolved(
+    conn: &mut PgConnection,
+    w: &mut Working,
+    wanted: &Wanted,
+) -> Result<(), BatchError> {
+    if wanted.discrepancies.is_empty() {
+        return Ok(());
+    }
+    #[derive(QueryableByName)]
+    struct Resolved {
+        #[diesel(sql_type = Text)]
+        discrepancy_id: String,
+    }
+    let resolved: Vec<Resolved> = Prepared::new(
+        "SELECT discrepancy_id FROM reconciliation_resolutions WHERE discrepancy_id = ANY($1)",
+    )
+    .bind::<Array<Text>, _>(sorted(&wanted.discrepancies))
+    .load(conn)?;
+    w.resolved
+        .extend(resolved.into_iter().map(|r| r.discrepancy_id));
+    Ok(())
+}
+
 /// Loads what `commands` may read. The chain head is already locked.
 pub fn working_set(
     conn: &mut PgConnection,
@@ -614,7 +645,10 @@ pub fn working_set(
         usage: Rows::default(),
         devices: HashSet::new(),
         new_devices: Vec::new(),
+        resolved: HashSet::new(),
+        resolutions: Vec::new(),
         refunds: Vec::new(),
+        revenue: Default::default(),
         events: Vec::new(),
     };
     load_keys(conn, &wanted.keys, &mut w.keys)?;
@@ -637,6 +671,7 @@ pub fn working_set(
     load_records(conn, &mut w, &mut wanted)?;
     load_usage(conn, &mut w, &wanted)?;
     load_devices(conn, &mut w, &wanted)?;
+    load_resolved(conn, &mut w, &wanted)?;
     if w.payments.values().any(|p| p.driver.is_some()) {
         w.live = instance::live(conn).map_err(|e| BatchError::Broken(e.to_string()))?;
     }

@@ -6,10 +6,9 @@
 
 use actix_web::http::StatusCode;
 use ledger::{CreateTransferResult as R, TransferBatch};
-use serde::Serialize;
 
-use super::command::{Answer, KeyClaim, NewRequest, Reply};
-use super::keys::{self, Claimed};
+use super::command::{KeyClaim, NewRequest, Reply};
+use super::keys::{json_answer, once};
 use super::progress::{self, apply_chain};
 use super::working::Working;
 use crate::error::ApiError;
@@ -19,29 +18,6 @@ use crate::merchants::requests::{self, Changes, RequestRow, RequestStatus};
 use crate::merchants::webhooks::{self, EventType};
 use crate::payments::model::PaymentStatus;
 use crate::payments::steps;
-
-fn json_answer<T: Serialize>(status: StatusCode, value: &T) -> Result<Reply, ApiError> {
-    Ok(Reply::Answer(Answer {
-        status,
-        body: serde_json::to_string(value).map_err(|e| ApiError::Internal(e.to_string()))?,
-        replayed: false,
-    }))
-}
-
-/// Runs `fresh` once per key: a replay answers what the first run answered.
-fn once(
-    w: &mut Working,
-    key: &KeyClaim,
-    resource_id: &str,
-    fresh: impl FnOnce(&mut Working) -> Result<Reply, ApiError>,
-) -> Result<Reply, ApiError> {
-    let result = match keys::claim(w, key)? {
-        Claimed::Replay(answer) => return Ok(Reply::Answer(answer)),
-        // Merchant actions never leave a payment waiting on anyone.
-        Claimed::TakeOver(_) | Claimed::Fresh => fresh(w),
-    };
-    keys::settle_key(w, key, Some(resource_id), result)
-}
 
 /// `POST /v1/merchant/payment-requests`: the request's id derives from the key, so a
 /// retry finds the request the first attempt made.
@@ -173,6 +149,7 @@ fn resolve(
         (row.clone(), event)
     };
     w.events.extend(event);
+    w.revenue.receipt(&request.merchant_id, w.today, captured);
     let moves = w
         .payments
         .get(&payment_id)
@@ -353,6 +330,7 @@ pub fn refund(
             (row.clone(), event)
         };
         w.events.extend(event);
+        w.revenue.refund(&request.merchant_id, w.today, amount);
         let needs_move = w
             .payments
             .get(&payment_id)

@@ -20,6 +20,7 @@ mod merchant;
 mod pay;
 mod plan;
 mod progress;
+mod reconcile;
 mod render;
 mod working;
 mod write;
@@ -375,6 +376,7 @@ fn apply(
             amount,
         } => merchant::refund(w, ledger, key, merchant_id, request_id, *amount),
         Command::ExpireRequests { .. } => merchant::expire_due(w, ledger),
+        Command::Resolve { key, request } => reconcile::resolve(w, ledger, key, request),
     }
 }
 

@@ -10,6 +10,7 @@ use crate::chart::Purpose;
 use crate::ids;
 use crate::payments::model::{PaymentKind, PaymentRow};
 use crate::payments::steps::{self, Resolution};
+use crate::reconciliation::adjust;
 use crate::system_accounts::{
     biller_collection, provider_settlement, system_account_id, NAPAS_SETTLEMENT,
 };
@@ -40,8 +41,27 @@ fn sketch(id: String, identity_id: &str, amount: i64, fee: i64) -> PaymentRow {
     }
 }
 
-fn wallet_of(w: &Working, identity_id: &str) -> Option<u128> {
+pub fn wallet_of(w: &Working, identity_id: &str) -> Option<u128> {
     w.parties.get(identity_id).map(|p| p.wallet)
+}
+
+/// The account of the outside system a payment moves money through: NAPAS for the
+/// bank legs, the provider's settlement, the biller's collection.
+pub fn outside_account(w: &Working, p: &PaymentRow) -> Option<u128> {
+    let name = match p.kind()? {
+        PaymentKind::Topup if p.bank_link_id.is_some() => NAPAS_SETTLEMENT.to_string(),
+        PaymentKind::Topup => provider_settlement(&w.orders.get(&p.id)?.provider),
+        PaymentKind::Withdrawal => NAPAS_SETTLEMENT.to_string(),
+        PaymentKind::Transfer if p.payee_identity_id.is_none() => NAPAS_SETTLEMENT.to_string(),
+        PaymentKind::Bill | PaymentKind::Insurance => {
+            let record = w
+                .records
+                .get(&(p.identity_id.clone(), p.idempotency_key.clone()))?;
+            biller_collection(&record.biller_code)
+        }
+        PaymentKind::Transfer | PaymentKind::Merchant => return None,
+    };
+    Some(system_account_id(&name))
 }
 
 /// Every transfer any step of `p` may submit.
@@ -186,6 +206,20 @@ pub fn candidates(w: &Working, commands: &[Command]) -> Vec<Transfer> {
                 });
                 if let Some((merchant, wallet)) = accounts {
                     out.push(steps::refund(&refund_id, merchant, wallet, *amount));
+                }
+            }
+            Command::Resolve { request, .. } => {
+                let payment = request
+                    .discrepancy
+                    .payment_id
+                    .as_ref()
+                    .and_then(|id| w.payments.get(id));
+                if let Some(p) = payment {
+                    if let (Some(wallet), Some(outside)) =
+                        (wallet_of(w, &p.identity_id), outside_account(w, p))
+                    {
+                        out.extend(adjust::candidates(p, wallet, outside));
+                    }
                 }
             }
             Command::Confirm { .. }

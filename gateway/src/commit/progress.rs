@@ -460,6 +460,7 @@ fn record_merchant_payment(
         )?
     };
     w.events.extend(event);
+    w.revenue.receipt(&request.merchant_id, w.today, captured);
     set_status(w, id, paid, None, Some(&request_id))?;
     render::answer(w, id, answer_status)
 }
@@ -661,8 +662,13 @@ fn provider_answer(
             result_code,
         } if *amount == p.amount => Some((Ok(()), transaction_id.clone(), result_code.clone())),
         OrderState::Declined { result_code } => {
-            let provider = w.orders.get(&p.id).and_then(|o| crate::funding::parse_provider(&o.provider));
-            let code = provider.map_or("provider_declined", |pr| crate::funding::decline_code(pr, result_code));
+            let provider = w
+                .orders
+                .get(&p.id)
+                .and_then(|o| crate::funding::parse_provider(&o.provider));
+            let code = provider.map_or("provider_declined", |pr| {
+                crate::funding::decline_code(pr, result_code)
+            });
             Some((Err(code), None, result_code.clone()))
         }
         OrderState::Paid { amount, .. } => {
@@ -728,13 +734,7 @@ pub fn provider_verdict(
     } else if success {
         tracing::warn!(payment = %id, status = %p.status, "a provider reports success for a top-up already settled otherwise; nothing credited");
     } else if p.status() == Some(PaymentStatus::Pending) {
-        set_status(
-            w,
-            id,
-            PaymentStatus::Failed,
-            outcome.err(),
-            Some(detail),
-        )?;
+        set_status(w, id, PaymentStatus::Failed, outcome.err(), Some(detail))?;
     }
     Ok(())
 }

@@ -166,6 +166,11 @@ pub struct Working {
     /// Citizens' devices that moved money before, and those newly confirmed.
     pub devices: HashSet<(String, String)>,
     pub new_devices: Vec<(String, String)>,
+    /// Reconciliation differences already resolved, and the resolutions made now.
+    pub resolved: HashSet<String>,
+    pub resolutions: Vec<crate::reconciliation::store::ResolutionRow>,
     pub refunds: Vec<crate::merchants::refunds::RefundRow>,
+    /// What captures and refunds add to merchants' monthly revenue.
+    pub revenue: crate::revenue::delta::RevenueBook,
     pub events: Vec<NewEvent>,
 }

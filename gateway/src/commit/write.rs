@@ -303,6 +303,58 @@ fn requests(conn: &mut PgConnection, w: &Working) -> Result<(), BatchError> {
 }
 
 /// Writes everything the batch changed; the caller commits.
+/// The audit records of resolutions, and their differences marked resolved.
+fn resolutions(conn: &mut PgConnection, w: &Working) -> Result<(), BatchError> {
+    use crate::schema::{reconciliation_discrepancies as d, reconciliation_resolutions as r};
+    if w.resolutions.is_empty() {
+        return Ok(());
+    }
+    diesel::insert_into(r::table)
+        .values(&w.resolutions)
+        .execute(conn)?;
+    let ids: Vec<&str> = w
+        .resolutions
+        .iter()
+        .map(|x| x.discrepancy_id.as_str())
+        .collect();
+    diesel::update(d::table.filter(d::id.eq_any(ids)))
+        .set(d::resolved_at.eq(w.now))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Adds the batch's captures and refunds to the merchants' monthly totals.
+fn revenue(conn: &mut PgConnection, w: &Working) -> Result<(), BatchError> {
+    if w.revenue.is_empty() {
+        return Ok(());
+    }
+    let (mut ids, mut months, mut gross, mut refunds, mut receipts, mut refund_counts) =
+        (vec![], vec![], vec![], vec![], vec![], vec![]);
+    for ((merchant, month), d) in w.revenue.iter() {
+        ids.push(merchant.clone());
+        months.push(*month);
+        gross.push(d.gross);
+        refunds.push(d.refunds);
+        receipts.push(d.receipts);
+        refund_counts.push(d.refund_count);
+    }
+    Prepared::new(
+        "INSERT INTO merchant_revenue AS m (merchant_id, month, gross, refunds, receipts, refund_count) \
+         SELECT * FROM unnest($1::text[], $2::date[], $3::bigint[], $4::bigint[], $5::int[], $6::int[]) \
+         ON CONFLICT (merchant_id, month) DO UPDATE SET gross = m.gross + excluded.gross, \
+         refunds = m.refunds + excluded.refunds, receipts = m.receipts + excluded.receipts, \
+         refund_count = m.refund_count + excluded.refund_count",
+    )
+    .bind::<Array<Text>, _>(ids)
+    .bind::<Array<diesel::sql_types::Date>, _>(months)
+    .bind::<Array<BigInt>, _>(gross)
+    .bind::<Array<BigInt>, _>(refunds)
+    .bind::<Array<diesel::sql_types::Integer>, _>(receipts)
+    .bind::<Array<diesel::sql_types::Integer>, _>(refund_counts)
+    .execute(conn)?;
+    Ok(())
+}
+
 pub fn all(conn: &mut PgConnection, w: &Working, ledger: TransferBatch) -> Result<(), BatchError> {
     new_usage(conn, w)?;
     payments(conn, w)?;
@@ -322,6 +374,8 @@ pub fn all(conn: &mut PgConnection, w: &Working, ledger: TransferBatch) -> Resul
         .bind::<Timestamptz, _>(w.now)
         .execute(conn)?;
     }
+    revenue(conn, w)?;
+    resolutions(conn, w)?;
     if !w.refunds.is_empty() {
         diesel::insert_into(merchant_refunds::table)
             .values(&w.refunds)

@@ -184,11 +184,7 @@ impl MerchantRow {
     }
 
     pub fn view(&self) -> MerchantView {
-        let (tax_code, kind) = match self.tax_code.len() {
-            12 => (adapters::identity::mask_cccd(&self.tax_code), "personal"),
-            10 => (self.tax_code.clone(), "enterprise"),
-            _ => (self.tax_code.clone(), "dependent_unit"),
-        };
+        let (tax_code, kind) = shown_tax_code(&self.tax_code);
         MerchantView {
             id: self.id.clone(),
             name: self.name.clone(),
@@ -333,4 +329,14 @@ pub fn open_secret(state: &AppState, sealed: &SealedSecret) -> Result<PlaintextS
     secret_box(state)?
         .open(sealed)
         .map_err(|e| ApiError::Internal(format!("merchant secret: {e}")))
+}
+
+/// A tax code as responses show it, and its kind: a household business's code is its
+/// owner's personal identification number, so it is masked like any CCCD number.
+pub fn shown_tax_code(tax_code: &str) -> (String, &'static str) {
+    match tax_code.len() {
+        12 => (adapters::identity::mask_cccd(tax_code), "personal"),
+        10 => (tax_code.to_string(), "enterprise"),
+        _ => (tax_code.to_string(), "dependent_unit"),
+    }
 }

@@ -132,7 +132,10 @@ pub async fn create_quote(
     let (_, map) = input::object(&body)?;
     let request = parse(&map)?;
     let now = Utc::now();
-    let quote_date = now.with_timezone(&VIETNAM).date_naive();
+    let quote_date = state
+        .config
+        .pricing_date
+        .unwrap_or_else(|| now.with_timezone(&VIETNAM).date_naive());
     let quote = request.price(quote_date)?;
     let me = caller(&req, &state).await?;
     let row = QuoteRow::new(

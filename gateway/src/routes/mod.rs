@@ -14,4 +14,6 @@ pub mod merchant_requests;
 pub mod merchants;
 pub mod pagination;
 pub mod payments;
+pub mod reconciliation;
+pub mod revenue;
 pub mod sessions;
