@@ -39,8 +39,20 @@ for _ in $(seq 1 100); do
 done
 curl -fs "http://$GATEWAY_ADDR/ready" >/dev/null
 
+# The issue's own measure of the ceiling: pgbench running a one-line INSERT script.
+psql "$DATABASE_URL" -qAtc "CREATE TABLE IF NOT EXISTS pgbench_ceiling (v bigint)"
+echo 'INSERT INTO pgbench_ceiling (v) VALUES (1);' >/tmp/bench-insert.sql
+pgbench_tps() {
+  pgbench -n -h 127.0.0.1 -U postgres -c "$1" -j "$(( $1 < 2 ? 1 : 2 ))" -T 10 \
+    -f /tmp/bench-insert.sql "$db_name" 2>/dev/null \
+    | awk '/^tps = / { printf "%.0f", $3 }'
+}
+pgbench_1=$(pgbench_tps 1)
+pgbench_32=$(pgbench_tps 32)
+echo "pgbench one-INSERT ceiling: $pgbench_1/s (1 client), $pgbench_32/s (32 clients)" >&2
+
 report=$(mktemp)
-target/release/loadgen --gateway "http://$GATEWAY_ADDR" --simulators "http://$SIMULATOR_ADDR" \
+target/release/loadgen --pgbench-1 "$pgbench_1" --pgbench-32 "$pgbench_32" --gateway "http://$GATEWAY_ADDR" --simulators "http://$SIMULATOR_ADDR" \
   --gateway-pid "$gateway_pid" "$@" >"$report"
 cat "$report"
 

@@ -195,7 +195,9 @@ mod billers;
 pub mod browser;
 mod citizens;
 mod merchants;
+mod providers;
 
 pub use billers::{balance_and_available, bill_id, inquire, pay_bill, quote, BILL_250_KWH};
 pub use citizens::{Citizen, Session};
 pub use merchants::*;
+pub use providers::{control, start_topup, wait_for_status};

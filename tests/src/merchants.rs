@@ -30,14 +30,18 @@ impl TestGateway {
 
     /// Onboards an enterprise merchant, optionally with a webhook URL.
     pub async fn onboard_merchant(&self, webhook_url: Option<&str>) -> Merchant {
-        let (status, body) = self
-            .create_merchant(serde_json::json!({
-                "name": "Cửa hàng Thử nghiệm",
-                "tax_code": format!("0{:09}", rand::random::<u32>() % 1_000_000_000),
-                "settlement": { "bank_bin": "970436", "account_number": "0011009999999" },
-                "webhook_url": webhook_url,
-            }))
-            .await;
+        self.onboard_merchant_with(json!({
+            "name": "Cửa hàng Thử nghiệm",
+            "tax_code": format!("0{:09}", rand::random::<u32>() % 1_000_000_000),
+            "settlement": { "bank_bin": "970436", "account_number": "0011009999999" },
+            "webhook_url": webhook_url,
+        }))
+        .await
+    }
+
+    /// Onboards the merchant `body` describes (`POST /v1/admin/merchants`).
+    pub async fn onboard_merchant_with(&self, body: Value) -> Merchant {
+        let (status, body) = self.create_merchant(body).await;
         assert_eq!(status, 201, "{body}");
         let text = |k: &str| body[k].as_str().unwrap().to_string();
         Merchant {

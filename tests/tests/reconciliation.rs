@@ -7,7 +7,10 @@
 use std::collections::HashMap;
 
 use chrono::{Duration, FixedOffset, Utc};
-use e2e::{assert_error, bill_id, pay_bill, Citizen, Session, TestGateway, ADMIN_TOKEN};
+use e2e::{
+    assert_error, bill_id, control, pay_bill, start_topup, wait_for_status, Citizen, Session,
+    TestGateway, ADMIN_TOKEN,
+};
 use serde_json::{json, Value};
 
 fn vietnam_today() -> chrono::NaiveDate {
@@ -387,73 +390,15 @@ async fn every_kind_of_difference_with_napas_is_found_and_resolved_through_the_l
     );
 }
 
-async fn topup(
-    gw: &TestGateway,
-    session: &Session,
-    provider: &str,
-    key: &str,
-    amount: i64,
-) -> Value {
-    let (status, p) = gw
-        .post_as(
-            session,
-            "/v1/me/topups",
-            key,
-            json!({"amount": amount, "source": {"provider": provider}}),
-        )
-        .await;
-    assert_eq!(status, 201, "{p}");
-    // The payer opens the provider's page, as a browser would.
-    let page = gw
-        .client
-        .get(p["redirect_url"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert!(page.status().is_success());
-    p
-}
-
-async fn provider_order(
-    gw: &TestGateway,
-    provider: &str,
-    reference: &str,
-    action: &str,
-    body: Value,
-) {
-    let res = gw
-        .client
-        .post(format!(
-            "{}/{provider}/orders/{reference}/{action}",
-            gw.simulators_url
-        ))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert!(res.status().is_success(), "{action}: {}", res.status());
-}
-
-async fn settled(gw: &TestGateway, who: &Session, id: &str) -> Value {
-    for _ in 0..100 {
-        let p = payment(gw, who, id).await;
-        if p["status"] != "pending" {
-            return p;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("payment {id} stayed pending");
-}
-
 #[tokio::test]
 async fn a_topup_a_provider_settled_after_we_failed_it_is_credited_once() {
     let gw = TestGateway::start().await;
     let who = Citizen::hanoi(301);
     let session = gw.sign_in(&who, 2).await;
     // MoMo declines: the payer is not biometrically verified (resultCode 4002).
-    let declined = topup(&gw, &session, "momo", "m1", 150_000).await;
+    let declined = start_topup(&gw, &session, "momo", "m1", 150_000).await;
     let id = declined["id"].as_str().unwrap().to_string();
-    provider_order(
+    control(
         &gw,
         "momo",
         declined["provider_reference"].as_str().unwrap(),
@@ -461,7 +406,7 @@ async fn a_topup_a_provider_settled_after_we_failed_it_is_credited_once() {
         json!({"result_code": "4002"}),
     )
     .await;
-    let failed = settled(&gw, &session, &id).await;
+    let failed = wait_for_status(&gw, &session, &id, "failed").await;
     assert_eq!(
         (&failed["status"], &failed["failure_code"]),
         (
@@ -470,8 +415,8 @@ async fn a_topup_a_provider_settled_after_we_failed_it_is_credited_once() {
         )
     );
     // ZaloPay pays one normally: its file names it by app_trans_id, and it agrees.
-    let paid = topup(&gw, &session, "zalopay", "z1", 80_000).await;
-    provider_order(
+    let paid = start_topup(&gw, &session, "zalopay", "z1", 80_000).await;
+    control(
         &gw,
         "zalopay",
         paid["provider_reference"].as_str().unwrap(),
@@ -479,10 +424,7 @@ async fn a_topup_a_provider_settled_after_we_failed_it_is_credited_once() {
         json!({}),
     )
     .await;
-    assert_eq!(
-        settled(&gw, &session, paid["id"].as_str().unwrap()).await["status"],
-        "succeeded"
-    );
+    wait_for_status(&gw, &session, paid["id"].as_str().unwrap(), "succeeded").await;
     let zalopay = run(&gw, "zalopay").await;
     assert_eq!(
         (&zalopay["discrepancies"], &zalopay["matched"]),

@@ -13,22 +13,12 @@ use serde_json::json;
 const HOUSEHOLD: &str = "001085012345";
 
 async fn onboard(gw: &TestGateway, name: &str, tax_code: &str) -> Merchant {
-    let (status, m) = gw
-        .create_merchant(json!({
-            "name": name,
-            "tax_code": tax_code,
-            "settlement": { "bank_bin": "970436", "account_number": "0011007777777" },
-        }))
-        .await;
-    assert_eq!(status, 201, "{m}");
-    let text = |k: &str| m[k].as_str().unwrap().to_string();
-    Merchant {
-        id: text("id"),
-        api_key: text("api_key"),
-        signing_secret: text("signing_secret"),
-        webhook_secret: text("webhook_secret"),
-        ledger_account_id: text("ledger_account_id"),
-    }
+    gw.onboard_merchant_with(json!({
+        "name": name,
+        "tax_code": tax_code,
+        "settlement": { "bank_bin": "970436", "account_number": "0011007777777" },
+    }))
+    .await
 }
 
 /// The citizen pays `amount` to `shop`; the request's id.

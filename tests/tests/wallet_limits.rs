@@ -308,22 +308,14 @@ async fn essential_payments_have_their_own_monthly_cap() {
         .funded_citizen(&payer, "0011000000093", 10_000_000, 4_000_000)
         .await;
     gw.sign_in(&payee, 2).await;
-    let (status, hospital) = gw
-        .create_merchant(json!({
+    let hospital = gw
+        .onboard_merchant_with(json!({
             "name": "Bệnh viện Thử nghiệm",
             "tax_code": "0100112345",
             "category": "healthcare",
             "settlement": { "bank_bin": "970436", "account_number": "0011008888888" },
         }))
         .await;
-    assert_eq!(status, 201, "{hospital}");
-    let hospital = e2e::Merchant {
-        id: hospital["id"].as_str().unwrap().into(),
-        api_key: hospital["api_key"].as_str().unwrap().into(),
-        signing_secret: hospital["signing_secret"].as_str().unwrap().into(),
-        webhook_secret: hospital["webhook_secret"].as_str().unwrap().into(),
-        ledger_account_id: hospital["ledger_account_id"].as_str().unwrap().into(),
-    };
     let fee = |amount: i64, n: u32| {
         let (gw, hospital, session) = (&gw, &hospital, &session);
         async move {

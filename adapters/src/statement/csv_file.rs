@@ -143,3 +143,57 @@ impl Sheet {
         self.writer.into_inner().map_err(|_| WriteError::Encoding)
     }
 }
+
+/// How a sheet of a header row, a row of column names, detail rows and a closing
+/// `<total label>,<count>,<total>` row is laid out (MoMo's and ZaloPay's files).
+pub(super) struct TotalledSheet<'a> {
+    pub delimiter: u8,
+    pub columns: &'a [&'a str],
+    /// The first field of the closing row, as the system writes it.
+    pub total_label: &'a str,
+}
+
+impl TotalledSheet<'_> {
+    /// The header's business date and the detail lines, the closing row checked
+    /// against them.
+    pub fn read(
+        &self,
+        bytes: &[u8],
+        header: impl Fn(&Row) -> Result<chrono::NaiveDate, StatementError>,
+        detail: impl Fn(&Row) -> Result<super::StatementLine, StatementError>,
+    ) -> Result<(chrono::NaiveDate, Vec<super::StatementLine>), StatementError> {
+        let rows = read(bytes, self.delimiter)?;
+        let mut rows = rows.iter();
+        let first = rows
+            .next()
+            .ok_or_else(|| malformed(1, "the file is empty"))?;
+        let business_date = header(first)?;
+        let columns = rows.next().ok_or_else(|| {
+            malformed(first.line.saturating_add(1), "the column names are missing")
+        })?;
+        columns.expect(self.columns, "the column names")?;
+        let label = self.total_label;
+        let mut lines = Vec::new();
+        let mut last = columns.line;
+        while let Some(row) = rows.next() {
+            if row.starts_with(label) && row.fields.len() == 3 {
+                let count = text::parse_count(row.line, "the count", row.get(1, "the count")?)?;
+                let total = text::parse_total(row.line, "the total", row.get(2, "the total")?)?;
+                text::check_trailer(row.line, count, total, &lines)?;
+                if let Some(extra) = rows.next() {
+                    return Err(malformed(
+                        extra.line,
+                        format!("records after the {label} row"),
+                    ));
+                }
+                return Ok((business_date, lines));
+            }
+            lines.push(detail(row)?);
+            last = row.line;
+        }
+        Err(malformed(
+            last.saturating_add(1),
+            format!("the file has no {label} row"),
+        ))
+    }
+}

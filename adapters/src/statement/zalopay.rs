@@ -88,43 +88,17 @@ pub(super) fn write(
 
 /// Reads the file.
 pub(super) fn parse(bytes: &[u8]) -> Result<Statement, StatementError> {
-    let rows = csv_file::read(bytes, b';')?;
-    let mut rows = rows.iter();
-    let header = rows
-        .next()
-        .ok_or_else(|| malformed(1, "the file is empty"))?;
-    let business_date = parse_header(header)?;
-    let columns = rows.next().ok_or_else(|| {
-        malformed(
-            header.line.saturating_add(1),
-            "the column names are missing",
-        )
-    })?;
-    columns.expect(&COLUMNS, "the column names")?;
-    let mut lines = Vec::new();
-    let mut last = columns.line;
-    while let Some(row) = rows.next() {
-        if row.starts_with(TOTAL) && row.fields.len() == 3 {
-            row.expect_len(3, "the total row")?;
-            let count = text::parse_count(row.line, "the count", row.get(1, "the count")?)?;
-            let total = text::parse_total(row.line, "the total", row.get(2, "the total")?)?;
-            text::check_trailer(row.line, count, total, &lines)?;
-            if let Some(extra) = rows.next() {
-                return Err(malformed(extra.line, "records after the total row"));
-            }
-            return Ok(Statement {
-                source: StatementSource::Zalopay,
-                business_date,
-                lines,
-            });
-        }
-        lines.push(detail(row)?);
-        last = row.line;
-    }
-    Err(malformed(
-        last.saturating_add(1),
-        "the file has no total row",
-    ))
+    let sheet = csv_file::TotalledSheet {
+        delimiter: b';',
+        columns: &COLUMNS,
+        total_label: TOTAL,
+    };
+    let (business_date, lines) = sheet.read(bytes, parse_header, detail)?;
+    Ok(Statement {
+        source: StatementSource::Zalopay,
+        business_date,
+        lines,
+    })
 }
 
 fn parse_header(row: &Row) -> Result<NaiveDate, StatementError> {

@@ -51,6 +51,12 @@ struct Cli {
     /// Only set up the citizens and run P2P at this many connections (for profiling).
     #[arg(long)]
     only_p2p: Option<usize>,
+    /// pgbench's one-line INSERT script at 1 and 32 clients, measured by the script
+    /// just before this run (the method the issue measured its ceiling with).
+    #[arg(long)]
+    pgbench_1: Option<f64>,
+    #[arg(long)]
+    pgbench_32: Option<f64>,
 }
 
 /// Does `work(i)` for every `i` below `n`, `width` at a time.
@@ -161,10 +167,14 @@ async fn pay_each(
     .await
 }
 
-fn row(report: &mut String, label: &str, s: &RunStats, ceiling: f64) {
+fn row(report: &mut String, label: &str, s: &RunStats, ceiling: f64, pgbench: Option<f64>) {
+    let versus_pgbench = pgbench.map_or_else(
+        || "–".to_string(),
+        |p| format!("{:.2}×", s.per_second() / p),
+    );
     let _ = writeln!(
         report,
-        "| {label} | {} | **{:.0}** | {:.1} ms | {:.1} ms | {:.1} ms | {} | {:.2}× |",
+        "| {label} | {} | **{:.0}** | {:.1} ms | {:.1} ms | {:.1} ms | {} | {:.2}× | {versus_pgbench} |",
         s.connections,
         s.per_second(),
         s.ms(0.5),
@@ -216,8 +226,8 @@ async fn bench(cli: Cli) -> Result<String, String> {
             "CPU (100% = one core): {}",
             cpu::report(&before, &after)
         );
-        let _ = writeln!(report, "| run | connections | payments/s | p50 | p99 | p99.9 | non-2xx | vs 32-client ceiling |");
-        row(&mut report, "P2P transfer", &s, ceiling_32);
+        let _ = writeln!(report, "| run | connections | payments/s | p50 | p99 | p99.9 | non-2xx | vs 32-client ceiling | vs pgbench at 32 |");
+        row(&mut report, "P2P transfer", &s, ceiling_32, cli.pgbench_32);
         let _ = writeln!(
             report,
             "statuses {:?}, transport errors {}",
@@ -291,32 +301,39 @@ async fn bench(cli: Cli) -> Result<String, String> {
     let after = p2p(&world, &citizens, 32, secs, "p2p-history").await?;
     check("P2P with history", &after);
 
-    let _ = writeln!(report, "One `INSERT` per commit on the same server, same run: **{ceiling_1:.0}/s** with 1 client, **{ceiling_32:.0}/s** with 32.\n");
+    let _ = writeln!(report, "One `INSERT` per commit on the same server, same run: **{ceiling_1:.0}/s** with 1 client, **{ceiling_32:.0}/s** with 32 (from Rust, 32 threads).");
+    if let (Some(one), Some(many)) = (cli.pgbench_1, cli.pgbench_32) {
+        let _ = writeln!(report, "pgbench with a one-line `INSERT` script, same server, same run: **{one:.0}/s** with 1 client, **{many:.0}/s** with 32.");
+    }
+    let _ = writeln!(report);
     let _ = writeln!(
         report,
-        "| run | connections | payments/s | p50 | p99 | p99.9 | non-2xx | vs 32-client ceiling |"
+        "| run | connections | payments/s | p50 | p99 | p99.9 | non-2xx | vs 32-client ceiling | vs pgbench at 32 |"
     );
-    let _ = writeln!(report, "|---|---:|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(report, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for s in &p2p_rows {
-        row(&mut report, "P2P transfer", s, ceiling_32);
+        row(&mut report, "P2P transfer", s, ceiling_32, cli.pgbench_32);
     }
     row(
         &mut report,
         "bill payment (EVN simulator)",
         &bill_run,
         ceiling_32,
+        cli.pgbench_32,
     );
     row(
         &mut report,
         "merchant payment by VietQR",
         &qr_run,
         ceiling_32,
+        cli.pgbench_32,
     );
     row(
         &mut report,
         &format!("P2P transfer, {} payments of history", cli.history),
         &after,
         ceiling_32,
+        cli.pgbench_32,
     );
     let fresh_32 = p2p_rows.get(2).map(RunStats::per_second).unwrap_or(1.0);
     let _ = writeln!(
