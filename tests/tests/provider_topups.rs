@@ -169,3 +169,53 @@ async fn an_unpaid_order_expires_and_a_late_success_still_credits_the_wallet() {
     assert_eq!(reply_code("momo", &replayed), "204");
     assert_eq!(gw.wallet_balance(&session).await, 120_000);
 }
+
+/// VNPay learns of an order only when the payer opens its page; the control API still
+/// completes an order nobody opened when given the order's payment URL, as api.md's
+/// control API completes any order the gateway created.
+#[tokio::test]
+async fn a_vnpay_order_nobody_opened_is_paid_through_the_control_api() {
+    let gw = TestGateway::start().await;
+    let who = Citizen::hanoi(72);
+    let session = gw.sign_in(&who, 2).await;
+    let (status, payment) = gw
+        .post_as(
+            &session,
+            "/v1/me/topups",
+            "unopened",
+            json!({"amount": 70_000, "source": {"provider": "vnpay"}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{payment}");
+    let reference = payment["provider_reference"].as_str().unwrap();
+    let url = format!("{}/vnpay/orders/{reference}/pay", gw.simulators_url);
+    let unknown = gw.client.post(&url).send().await.unwrap();
+    assert_eq!(unknown.status().as_u16(), 404, "the simulator never saw it");
+    let tampered = payment["redirect_url"]
+        .as_str()
+        .unwrap()
+        .replace("vnp_Amount=", "vnp_Amount=9");
+    let refused = gw
+        .client
+        .post(&url)
+        .json(&json!({"redirect_url": tampered}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        refused.status().as_u16(),
+        400,
+        "a URL that does not verify is refused"
+    );
+    let paid = gw
+        .client
+        .post(&url)
+        .json(&json!({"redirect_url": payment["redirect_url"]}))
+        .send()
+        .await
+        .unwrap();
+    assert!(paid.status().is_success(), "{}", paid.status());
+    let done = wait_for_status(&gw, &session, payment["id"].as_str().unwrap(), "succeeded").await;
+    assert_eq!(done["amount"], 70_000);
+    assert_eq!(gw.wallet_balance(&session).await, 70_000);
+}

@@ -23,7 +23,17 @@ pub(crate) fn routes<W: Wallet>(cfg: &mut web::ServiceConfig) {
     statements::routes::<WalletState<W>>(cfg);
 }
 
-/// Body of `POST .../cancel`; optional, like its one field.
+/// Body of `POST .../pay`; optional, like its field.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PayRequest {
+    /// The order's payment URL, for an order whose page nobody opened (VNPay learns of
+    /// an order only there): the simulator opens it first.
+    #[serde(default)]
+    redirect_url: Option<String>,
+}
+
+/// Body of `POST .../cancel`; optional, like its fields.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CancelRequest {
@@ -31,6 +41,9 @@ struct CancelRequest {
     /// generic user-declined code.
     #[serde(default)]
     result_code: Option<String>,
+    /// As for `pay`.
+    #[serde(default)]
+    redirect_url: Option<String>,
 }
 
 /// Body of `POST .../forge`; both fields optional, the body too.
@@ -75,8 +88,71 @@ async fn get_order<W: Wallet>(
 async fn pay<W: Wallet>(
     state: web::Data<WalletState<W>>,
     reference: web::Path<String>,
+    body: web::Bytes,
 ) -> HttpResponse {
-    finish(state, reference.into_inner(), true, None)
+    let request: PayRequest = match optional_json(&body) {
+        Ok(request) => request,
+        Err(reason) => return invalid_body(&reason),
+    };
+    let reference = reference.into_inner();
+    if let Err(refused) = learn(&state, &reference, request.redirect_url.as_deref()) {
+        return refused.reply();
+    }
+    finish(state, reference, true, None)
+}
+
+/// Why the simulator could not learn an order from its payment URL.
+struct Unlearnt {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl Unlearnt {
+    fn reply(self) -> HttpResponse {
+        reply::error(self.status, self.code, self.message)
+    }
+}
+
+/// An order the simulator has not seen, learnt from its payment URL as if the payer
+/// had opened it, so the control API completes any order the gateway created.
+fn learn<W: Wallet>(
+    state: &WalletState<W>,
+    reference: &str,
+    redirect_url: Option<&str>,
+) -> Result<(), Unlearnt> {
+    let Some(url) = redirect_url else {
+        return Ok(());
+    };
+    if state.view(reference).is_some() {
+        return Ok(());
+    }
+    let bad = |code: &'static str, message: &str| Unlearnt {
+        status: StatusCode::BAD_REQUEST,
+        code,
+        message: message.to_owned(),
+    };
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|_| bad("invalid_redirect_url", "redirect_url is not a URL"))?;
+    let query: Vec<(String, String)> = parsed
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let (found, order) = state
+        .wallet
+        .order_from_page(&query)
+        .map_err(|refusal| bad(refusal.code, &refusal.message))?;
+    if found != reference {
+        return Err(bad(
+            "reference_mismatch",
+            "the redirect_url describes another order",
+        ));
+    }
+    state.create(reference, order).map_err(|_| Unlearnt {
+        status: StatusCode::CONFLICT,
+        code: "duplicate_reference",
+        message: "another order already uses this reference".to_owned(),
+    })
 }
 
 async fn cancel<W: Wallet>(
@@ -101,7 +177,11 @@ async fn cancel<W: Wallet>(
             }
         },
     };
-    finish(state, reference.into_inner(), false, decline)
+    let reference = reference.into_inner();
+    if let Err(refused) = learn(&state, &reference, request.redirect_url.as_deref()) {
+        return refused.reply();
+    }
+    finish(state, reference, false, decline)
 }
 
 /// An optional JSON body: empty, blank or `null` is the default.

@@ -68,6 +68,25 @@ pub(crate) trait Wallet: Send + Sync + 'static {
     fn format_decline(code: i32) -> String {
         code.to_string()
     }
+    /// The order a payment URL's query describes, checked as the provider's page checks
+    /// it, with its reference: for a provider that learns of an order only when the
+    /// payer opens its page (VNPay). `Err` carries the page's refusal.
+    fn order_from_page(
+        &self,
+        _query: &[(String, String)],
+    ) -> Result<(String, Self::Order), PageRefusal> {
+        Err(PageRefusal {
+            code: "order_not_found",
+            message: "this provider's orders are created through its API".into(),
+        })
+    }
+}
+
+/// Why a provider's payment page refuses a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PageRefusal {
+    pub code: &'static str,
+    pub message: String,
 }
 
 /// Where an order stands.

@@ -5,7 +5,7 @@
 use super::control;
 use super::delivery::Callback;
 use super::page::order_page;
-use super::store::{CreateError, Outcome, Wallet, WalletState};
+use super::store::{CreateError, Outcome, PageRefusal, Wallet, WalletState};
 use super::ProviderSimConfig;
 use crate::funding::vnpay::PAYMENT_PATH;
 use crate::funding::{VnpayCredentials, MAX_AMOUNT};
@@ -131,6 +131,13 @@ impl Wallet for VnpayWallet {
     fn format_decline(code: i32) -> String {
         format!("{code:02}")
     }
+
+    fn order_from_page(
+        &self,
+        query: &[(String, String)],
+    ) -> Result<(String, VnpayOrder), PageRefusal> {
+        order_from_query(&self.credentials, query)
+    }
 }
 
 impl VnpayWallet {
@@ -154,15 +161,23 @@ fn bad_request(code: &str, message: &str) -> HttpResponse {
     reply::error(StatusCode::BAD_REQUEST, code, message)
 }
 
-/// The payment page: checks the request as VNPay does, then stores the order.
-async fn payment_page(
-    state: web::Data<VnpayState>,
-    query: web::Query<Vec<(String, String)>>,
-) -> HttpResponse {
-    let params = query.into_inner();
-    let credentials = &state.wallet.credentials;
-    if !vnpay::verify_return(&params, credentials.hash_secret.expose()) {
-        return bad_request("invalid_signature", "vnp_SecureHash does not verify");
+fn refused(code: &'static str, message: &str) -> PageRefusal {
+    PageRefusal {
+        code,
+        message: message.to_owned(),
+    }
+}
+
+/// Checks a payment URL's query as VNPay's page does: the order it describes.
+fn order_from_query(
+    credentials: &VnpayCredentials,
+    params: &[(String, String)],
+) -> Result<(String, VnpayOrder), PageRefusal> {
+    if !vnpay::verify_return(params, credentials.hash_secret.expose()) {
+        return Err(refused(
+            "invalid_signature",
+            "vnp_SecureHash does not verify",
+        ));
     }
     let get = |key: &str| {
         params
@@ -171,29 +186,42 @@ async fn payment_page(
             .map_or("", |(_, v)| v.as_str())
     };
     if get("vnp_TmnCode") != credentials.tmn_code {
-        return bad_request("invalid_terminal", "unknown vnp_TmnCode");
+        return Err(refused("invalid_terminal", "unknown vnp_TmnCode"));
     }
     if get("vnp_Version") != vnpay::VERSION
         || get("vnp_Command") != "pay"
         || get("vnp_CurrCode") != "VND"
     {
-        return bad_request(
+        return Err(refused(
             "invalid_request",
             "expected vnp_Version 2.1.0, vnp_Command pay, vnp_CurrCode VND",
-        );
+        ));
     }
     let amount = match vnpay::from_vnp_amount(get("vnp_Amount")).map(i64::try_from) {
         Ok(Ok(amount)) if (1..=MAX_AMOUNT).contains(&amount) => amount,
-        _ => return bad_request("invalid_amount", "vnp_Amount must be 1 to 10^15 dong × 100"),
+        _ => {
+            return Err(refused(
+                "invalid_amount",
+                "vnp_Amount must be 1 to 10^15 dong × 100",
+            ))
+        }
     };
     let txn_ref = get("vnp_TxnRef");
     if txn_ref.is_empty() || txn_ref.len() > MAX_TXN_REF_LEN {
-        return bad_request("invalid_txn_ref", "vnp_TxnRef must be 1 to 100 characters");
+        return Err(refused(
+            "invalid_txn_ref",
+            "vnp_TxnRef must be 1 to 100 characters",
+        ));
     }
     match vnpay::parse_date(get("vnp_ExpireDate")) {
         Some(expiry) if expiry > Utc::now() => {}
-        Some(_) => return bad_request("order_expired", "vnp_ExpireDate has passed"),
-        None => return bad_request("invalid_request", "vnp_ExpireDate must be yyyyMMddHHmmss"),
+        Some(_) => return Err(refused("order_expired", "vnp_ExpireDate has passed")),
+        None => {
+            return Err(refused(
+                "invalid_request",
+                "vnp_ExpireDate must be yyyyMMddHHmmss",
+            ))
+        }
     }
     let order = VnpayOrder {
         txn_ref: txn_ref.to_owned(),
@@ -201,8 +229,20 @@ async fn payment_page(
         order_info: get("vnp_OrderInfo").to_owned(),
         create_date: get("vnp_CreateDate").to_owned(),
     };
-    match state.create(txn_ref, order.clone()) {
-        Ok(()) => order_page("VNPay", "/vnpay", txn_ref, amount, &order.order_info),
+    Ok((txn_ref.to_owned(), order))
+}
+
+/// The payment page: checks the request as VNPay does, then stores the order.
+async fn payment_page(
+    state: web::Data<VnpayState>,
+    query: web::Query<Vec<(String, String)>>,
+) -> HttpResponse {
+    let (txn_ref, order) = match order_from_query(&state.wallet.credentials, &query) {
+        Ok(found) => found,
+        Err(refusal) => return bad_request(refusal.code, &refusal.message),
+    };
+    match state.create(&txn_ref, order.clone()) {
+        Ok(()) => order_page("VNPay", "/vnpay", &txn_ref, order.amount, &order.order_info),
         Err(CreateError::Duplicate) => reply::error(
             StatusCode::CONFLICT,
             "duplicate_txn_ref",
