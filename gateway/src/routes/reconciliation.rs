@@ -58,7 +58,8 @@ pub struct Resolution {
     operator: Option<String>,
 }
 
-fn source(text: &str) -> Result<StatementSource, ApiError> {
+/// The system `text` names (also the console's forms' validation).
+pub fn source(text: &str) -> Result<StatementSource, ApiError> {
     StatementSource::parse(text).ok_or_else(|| ApiError::InvalidInput {
         code: "invalid_source",
         message: "source must be one of napas, vnpay, momo, zalopay, evn, water, vss".into(),
@@ -66,7 +67,8 @@ fn source(text: &str) -> Result<StatementSource, ApiError> {
     })
 }
 
-fn business_date(text: &str) -> Result<NaiveDate, ApiError> {
+/// A day that may be reconciled: one that has begun in Vietnam.
+pub fn business_date(text: &str) -> Result<NaiveDate, ApiError> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .ok()
         .filter(|d| *d <= vietnam_date(Utc::now()))

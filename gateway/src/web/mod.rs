@@ -8,6 +8,7 @@ pub mod assets;
 pub mod checkout;
 pub mod console;
 pub mod format;
+pub mod multipart;
 pub mod page;
 pub mod qr_image;
 

@@ -1,6 +1,7 @@
 //! The console's audit trail: every action taken in it (signing in or out, verifying
-//! the ledger, onboarding a merchant, re-delivering a webhook) is recorded with what
-//! it was about and when, never with a secret. Records are only ever added.
+//! the ledger, onboarding a merchant, re-delivering a webhook, running reconciliation,
+//! resolving a difference) is recorded with what it was about and when, never with a
+//! secret. Records are only ever added.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -20,6 +21,8 @@ pub enum Action {
     LedgerVerify,
     MerchantOnboard,
     WebhookRedeliver,
+    ReconciliationRun,
+    ReconciliationResolve,
 }
 
 impl Action {
@@ -31,6 +34,8 @@ impl Action {
             Self::LedgerVerify => "ledger.verify",
             Self::MerchantOnboard => "merchant.onboard",
             Self::WebhookRedeliver => "webhook.redeliver",
+            Self::ReconciliationRun => "reconciliation.run",
+            Self::ReconciliationResolve => "reconciliation.resolve",
         }
     }
 }

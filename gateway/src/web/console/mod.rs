@@ -1,14 +1,16 @@
 //! The operator console at `/console`: sign-in with the admin token, then payments
 //! (search, the stuck list, one payment with its history and ledger transfers), the
 //! ledger (trial balance, chain verification, an account's entries), merchants (list,
-//! onboarding, webhook deliveries and re-delivery), reconciliation, and the audit
-//! trail of what was done here. Every page needs a session; every form carries the
-//! session's CSRF token; every action is audited.
+//! onboarding, webhook deliveries and re-delivery), reconciliation (runs, started by
+//! fetching a system's statement or uploading one, and their differences, resolved
+//! through the ledger), and the audit trail of what was done here. Every page needs a
+//! session; every form carries the session's CSRF token; every action is audited.
 
 pub mod audit;
 mod ledger;
 mod merchants;
 mod payments;
+mod reconciliation;
 mod sessions;
 mod sign_in;
 
@@ -38,7 +40,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(merchants::onboard)
         .service(merchants::detail)
         .service(merchants::redeliver)
-        .service(reconciliation)
+        .service(reconciliation::list)
+        .service(reconciliation::start)
+        .service(reconciliation::upload_statement)
+        .service(reconciliation::run::show_run)
+        .service(reconciliation::run::resolve_difference)
         .service(trail);
 }
 
@@ -89,25 +95,6 @@ pub async fn operator(req: &HttpRequest, state: &AppState) -> Result<Operator, P
 async fn home(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
     operator(&req, &state).await?;
     Ok(see_other("/console/payments"))
-}
-
-#[derive(Template)]
-#[template(path = "console/reconciliation.html")]
-struct ReconciliationPage {
-    chrome: Chrome,
-}
-
-/// Reconciliation with the banks and providers: not built yet, and the page says so.
-#[get("/console/reconciliation")]
-async fn reconciliation(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, PageError> {
-    let operator = operator(&req, &state).await?;
-    let page = ReconciliationPage {
-        chrome: operator.chrome("reconciliation"),
-    };
-    Ok(render(StatusCode::OK, Audience::Operator, &page)?)
 }
 
 /// One audit record as shown.
