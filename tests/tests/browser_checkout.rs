@@ -228,18 +228,20 @@ async fn an_expired_request_shows_expired_as_its_countdown_ends() {
     bounded(async {
         let gw = start_for_merchants(&[("MERCHANT_REQUEST_MIN_EXPIRY_SECONDS", "1")]).await;
         let m = gw.onboard_merchant(None).await;
+        // The browser first: starting it on a loaded machine can take longer than the
+        // request has to live.
+        let browser = Browser::start().await;
+        browser.resize(PHONE).await;
         let req = new_request(
             &gw,
             &m,
             "order-4004",
-            json!({"amount": 99_000, "order_ref": "ORDER-4004", "expires_in_seconds": 4}),
+            json!({"amount": 99_000, "order_ref": "ORDER-4004", "expires_in_seconds": 8}),
         )
         .await;
-        let browser = Browser::start().await;
-        browser.resize(PHONE).await;
         browser.goto(req["checkout_url"].as_str().unwrap()).await;
         assert_eq!(browser.text("#status").await, "Chờ thanh toán");
-        browser.wait_for_text("#status", "Đã hết hạn", 20).await;
+        browser.wait_for_text("#status", "Đã hết hạn", 30).await;
         let qr_shown = browser
             .script("return document.getElementById('qr').offsetParent !== null;")
             .await;
