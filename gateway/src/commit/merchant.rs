@@ -9,7 +9,7 @@ use ledger::{CreateTransferResult as R, TransferBatch};
 
 use super::command::{KeyClaim, NewRequest, Reply};
 use super::keys::{json_answer, once};
-use super::progress::{self, apply_chain};
+use super::status::{self, apply_chain};
 use super::working::Working;
 use crate::error::ApiError;
 use crate::ids;
@@ -155,7 +155,7 @@ fn resolve(
         .get(&payment_id)
         .is_some_and(|p| p.status() == Some(PaymentStatus::Authorized));
     if moves {
-        progress::update(w, &payment_id, |p| {
+        status::update(w, &payment_id, |p| {
             p.set_status(paid, None, Some(detail), now);
             if captured < p.amount {
                 p.settled_amount = Some(captured);
@@ -337,7 +337,7 @@ pub fn refund(
             .and_then(|p| p.status())
             .is_some_and(|s| s != paid);
         if needs_move {
-            progress::update(w, &payment_id, |p| {
+            status::update(w, &payment_id, |p| {
                 p.set_status(paid, None, Some(&refund_id), now)
             })?;
         }

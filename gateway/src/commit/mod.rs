@@ -22,6 +22,8 @@ mod plan;
 mod progress;
 mod reconcile;
 mod render;
+mod settle;
+mod status;
 mod working;
 mod write;
 
@@ -345,7 +347,7 @@ fn apply(
             answer_status,
             result,
         } => {
-            let settled = progress::settle(w, ledger, payment_id, result, *answer_status);
+            let settled = settle::settle(w, ledger, payment_id, result, *answer_status);
             match key {
                 Some(key) => keys::complete(w, key, settled),
                 None => settled,
@@ -437,7 +439,7 @@ fn callback(
             &result.result_code,
         )),
     };
-    progress::provider_verdict(w, ledger, &order.payment_id, outcome, &detail)?;
+    settle::provider_verdict(w, ledger, &order.payment_id, outcome, &detail)?;
     let now = w.now;
     if let Some(row) = w.orders.get_mut(&order.payment_id) {
         row.recorded_at = Some(now);

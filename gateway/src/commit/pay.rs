@@ -11,6 +11,7 @@ use super::command::{Caller, KeyClaim, NewPayment, PayeeRef, Reply, StepUp};
 use super::keys::{self, Claimed};
 use super::progress::{self, request_refusal};
 use super::render;
+use super::status;
 use super::working::Working;
 use crate::bills::receipts::quote_already_paid;
 use crate::bills::records::{bill_claim_key, quote_claim_key, RecordRow};
@@ -282,7 +283,7 @@ fn start(
         _ => PaymentStatus::Pending,
     };
     row.set_status(status, None, None, w.now);
-    progress::create(w, row)?;
+    status::create(w, row)?;
     if let Some(record) = record {
         w.records.insert(
             (record.identity_id.clone(), record.idempotency_key.clone()),
@@ -384,7 +385,7 @@ fn confirm_fresh(
     )) {
         return Err(refused);
     }
-    progress::set_status(
+    status::set_status(
         w,
         payment_id,
         PaymentStatus::Pending,

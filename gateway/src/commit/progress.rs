@@ -1,138 +1,31 @@
-//! Moving a payment on inside a batch: its money steps in the ledger, its status with
-//! the citizen's running totals kept in step, and the outside call it waits for.
+//! Moving a payment on inside a batch: its money steps in the ledger and the outside
+//! call it waits for.
 //!
 //! Every step that involves an outside system has two points that make things
 //! durable: before the call (the payment, its hold) and after it (post or void, the
-//! final status, the answer). Both are batches of their own; the call happens in
-//! between, with no transaction open. A payment found `pending` with nobody driving it
-//! is taken over by reading the ledger first: a step the ledger already holds is never
-//! asked of an outside system again.
+//! final status, the answer; see [`super::settle`]). Both are batches of their own;
+//! the call happens in between, with no transaction open. A payment found `pending`
+//! with nobody driving it is taken over by reading the ledger first: a step the ledger
+//! already holds is never asked of an outside system again.
 
 use actix_web::http::StatusCode;
 use adapters::identity::Cccd;
-use ledger::{CreateTransferResult as R, Transfer, TransferBatch};
+use ledger::TransferBatch;
 
-use super::command::{Confirmation, Drive, KeyRef, OutsideCall, OutsideResult, Reply};
+use super::command::{Drive, KeyRef, OutsideCall, Reply};
 use super::render;
+use super::status::{
+    apply_chain, fail, missing, payment, record_key, refused_by_ledger, release_biller_record,
+    set_status, update, wallet,
+};
 use super::working::Working;
 use crate::chart::Purpose;
 use crate::error::ApiError;
 use crate::merchants::requests::{self, Changes, RequestStatus};
 use crate::payments::model::{PaymentKind, PaymentRow, PaymentStatus};
 use crate::payments::provider_orders::ORDER_EXPIRED;
-use crate::payments::steps::{self, Resolution};
-use crate::rules::vietnam_date;
-use crate::system_accounts::{
-    biller_collection, provider_settlement, system_account_id, NAPAS_SETTLEMENT,
-};
-
-fn missing(what: &str, payment_id: &str) -> ApiError {
-    ApiError::Internal(format!(
-        "payment {payment_id}: its {what} is not in the batch"
-    ))
-}
-
-fn payment<'a>(w: &'a Working, id: &str) -> Result<&'a PaymentRow, ApiError> {
-    w.payments
-        .get(&id.to_string())
-        .ok_or_else(|| missing("row", id))
-}
-
-/// What a payment counts toward the citizen's limits in its status.
-fn contribution(p: &PaymentRow) -> i64 {
-    match p.status() {
-        Some(s) if s.is_counted() => p.counted_amount(),
-        _ => 0,
-    }
-}
-
-fn count(w: &mut Working, p: &PaymentRow, delta: i64) -> Result<(), ApiError> {
-    if delta == 0 {
-        return Ok(());
-    }
-    let (today, started, class) = (w.today, vietnam_date(p.created_at), p.cap_class());
-    let usage = w
-        .usage
-        .get_mut(&p.identity_id)
-        .ok_or_else(|| missing("citizen's usage counters", &p.id))?;
-    usage.count(today, started, delta, class);
-    Ok(())
-}
-
-/// Records a new payment, counted toward the limits if its status counts.
-pub fn create(w: &mut Working, row: PaymentRow) -> Result<(), ApiError> {
-    count(w, &row, contribution(&row))?;
-    w.payments.insert(row.id.clone(), row);
-    Ok(())
-}
-
-/// Changes a payment; the citizen's totals follow what it now counts.
-pub fn update(
-    w: &mut Working,
-    id: &str,
-    change: impl FnOnce(&mut PaymentRow),
-) -> Result<(), ApiError> {
-    let p = w
-        .payments
-        .get_mut(&id.to_string())
-        .ok_or_else(|| missing("row", id))?;
-    let before = contribution(p);
-    change(p);
-    let after = p.clone();
-    count(w, &after, contribution(&after) - before)
-}
-
-/// Moves a payment to `to` (with its failure code), recorded in its history.
-pub fn set_status(
-    w: &mut Working,
-    id: &str,
-    to: PaymentStatus,
-    code: Option<&str>,
-    detail: Option<&str>,
-) -> Result<(), ApiError> {
-    let now = w.now;
-    update(w, id, |p| {
-        p.set_status(to, code, detail, now);
-        p.driver = None;
-    })
-}
-
-/// Applies one chain in the ledger: its outcome as a whole (applied now, already
-/// applied by an earlier attempt, or the failing member's own result).
-pub fn apply_chain(ledger: &mut TransferBatch, chain: &[Transfer]) -> Result<R, ApiError> {
-    let results = ledger
-        .apply(chain)
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    if results.first() == Some(&R::Exists) || results.iter().all(|r| *r == R::Ok) {
-        return Ok(R::Ok);
-    }
-    Ok(results
-        .iter()
-        .copied()
-        .find(|r| !matches!(r, R::Ok | R::LinkedEventFailed))
-        .unwrap_or(R::LinkedEventFailed))
-}
-
-fn refused_by_ledger(result: R, what: &str) -> Result<Option<&'static str>, ApiError> {
-    match result {
-        R::Ok => Ok(None),
-        R::ExceedsCredits | R::IdAlreadyFailed => Ok(Some("insufficient_funds")),
-        other => Err(ApiError::Internal(format!(
-            "ledger refused {what}: {other}"
-        ))),
-    }
-}
-
-fn wallet(w: &Working, p: &PaymentRow) -> Result<u128, ApiError> {
-    w.parties
-        .get(&p.identity_id)
-        .map(|party| party.wallet)
-        .ok_or_else(|| missing("payer", &p.id))
-}
-
-fn record_key(p: &PaymentRow) -> (String, String) {
-    (p.identity_id.clone(), p.idempotency_key.clone())
-}
+use crate::payments::steps::{self};
+use crate::system_accounts::{biller_collection, system_account_id, NAPAS_SETTLEMENT};
 
 /// The outside call a pending payment waits for.
 fn call_of(w: &Working, p: &PaymentRow) -> Result<Option<OutsideCall>, ApiError> {
@@ -272,20 +165,6 @@ fn claim_biller_record(w: &mut Working, p: &PaymentRow) -> Result<bool, ApiError
     Ok(true)
 }
 
-fn release_biller_record(w: &mut Working, p: &PaymentRow) {
-    let id = record_key(p);
-    let Some(record) = w.records.get_mut(&id) else {
-        return;
-    };
-    if record.claimed {
-        record.claimed = false;
-        let claim_key = record.claim_key.clone();
-        if w.claims.get(&claim_key) == Some(&id) {
-            w.claims.remove(&claim_key);
-        }
-    }
-}
-
 /// Moves a `pending` payment whose money has not moved yet as far as it goes in this
 /// batch: to its final status, or to the outside call it waits for.
 pub fn proceed(
@@ -354,16 +233,6 @@ pub fn proceed(
         Some(call) => drive(w, id, call, answer_status, key),
         None => render::answer(w, id, answer_status),
     }
-}
-
-fn fail(
-    w: &mut Working,
-    id: &str,
-    code: &str,
-    answer_status: StatusCode,
-) -> Result<Reply, ApiError> {
-    set_status(w, id, PaymentStatus::Failed, Some(code), Some(code))?;
-    render::answer(w, id, answer_status)
 }
 
 /// Why a request cannot be paid now, if it cannot.
@@ -549,192 +418,4 @@ pub fn take_over(
             render::answer(w, id, answer_status)
         }
     }
-}
-
-/// Records what an outside system did for a payment this instance drove.
-pub fn settle(
-    w: &mut Working,
-    ledger: &mut TransferBatch,
-    id: &str,
-    result: &OutsideResult,
-    answer_status: StatusCode,
-) -> Result<Reply, ApiError> {
-    let p = payment(w, id)?.clone();
-    if p.status() != Some(PaymentStatus::Pending) {
-        // Another driver finished it (this one was taken for dead): its outcome stands.
-        return render::answer(w, id, answer_status);
-    }
-    let kind = p.kind().ok_or_else(|| missing("kind", id))?;
-    let has_holds = matches!(
-        kind,
-        PaymentKind::Withdrawal | PaymentKind::Bill | PaymentKind::Insurance
-    ) || (kind == PaymentKind::Transfer && p.payee_identity_id.is_none());
-    match result {
-        OutsideResult::Order(answer) => provider_answer(w, ledger, id, answer, answer_status),
-        OutsideResult::Unknown if kind == PaymentKind::Topup && p.bank_link_id.is_none() => {
-            // The payer never got the provider's page: nothing can be paid.
-            fail(w, id, "provider_unavailable", answer_status)
-        }
-        OutsideResult::Unknown => {
-            let now = w.now;
-            update(w, id, |p| {
-                p.driver = None;
-                p.updated_at = now;
-            })?;
-            render::answer(w, id, answer_status)
-        }
-        OutsideResult::Refused(code) => {
-            if has_holds {
-                let outcome = apply_chain(ledger, &steps::resolve_holds(&p, Resolution::Void))?;
-                if !matches!(outcome, R::Ok | R::PendingTransferAlreadyVoided) {
-                    return Err(ApiError::Internal(format!(
-                        "voiding payment {id}'s hold failed: {outcome}"
-                    )));
-                }
-                release_biller_record(w, &p);
-            }
-            fail(w, id, code, answer_status)
-        }
-        OutsideResult::Done(Confirmation::ProviderOrder {
-            reference,
-            redirect_url,
-        }) => {
-            let now = w.now;
-            // The instant the drive began, which the order was created with (VNPay's
-            // query must name it to the second).
-            let created = p.updated_at;
-            if let Some(order) = w.orders.get_mut(&p.id) {
-                order.provider_reference = Some(reference.clone());
-                order.redirect_url = Some(redirect_url.clone());
-                order.created_at = created;
-            }
-            update(w, id, |p| {
-                p.driver = None;
-                p.updated_at = now;
-            })?;
-            render::answer(w, id, answer_status)
-        }
-        OutsideResult::Done(confirmation) => {
-            if let Confirmation::Biller {
-                transaction_id,
-                confirmed_at,
-            } = confirmation
-            {
-                if let Some(record) = w.records.get_mut(&record_key(&p)) {
-                    record.biller_transaction_id = Some(transaction_id.clone());
-                    record.confirmed_at = Some(*confirmed_at);
-                }
-            }
-            let chain = if has_holds {
-                steps::resolve_holds(&p, Resolution::Post)
-            } else {
-                let wallet = wallet(w, &p)?;
-                steps::credit(&p, system_account_id(NAPAS_SETTLEMENT), wallet)
-            };
-            let outcome = apply_chain(ledger, &chain)?;
-            if !matches!(outcome, R::Ok | R::PendingTransferAlreadyPosted) {
-                return Err(ApiError::Internal(format!(
-                    "completing payment {id} in the ledger failed: {outcome}"
-                )));
-            }
-            set_status(w, id, PaymentStatus::Succeeded, None, None)?;
-            render::answer(w, id, answer_status)
-        }
-    }
-}
-
-/// What a provider answered when asked about a late top-up order: a verdict recorded
-/// like a callback's, or another wait (twice as long) until the order lapses.
-fn provider_answer(
-    w: &mut Working,
-    ledger: &mut TransferBatch,
-    id: &str,
-    answer: &adapters::funding::OrderState,
-    answer_status: StatusCode,
-) -> Result<Reply, ApiError> {
-    use adapters::funding::OrderState;
-    let p = payment(w, id)?.clone();
-    let now = w.now;
-    let verdict = match answer {
-        OrderState::Paid {
-            amount,
-            transaction_id,
-            result_code,
-        } if *amount == p.amount => Some((Ok(()), transaction_id.clone(), result_code.clone())),
-        OrderState::Declined { result_code } => {
-            let provider = w
-                .orders
-                .get(&p.id)
-                .and_then(|o| crate::funding::parse_provider(&o.provider));
-            let code = provider.map_or("provider_declined", |pr| {
-                crate::funding::decline_code(pr, result_code)
-            });
-            Some((Err(code), None, result_code.clone()))
-        }
-        OrderState::Paid { amount, .. } => {
-            tracing::warn!(payment = %id, amount, "a provider reports another amount paid; asking again later");
-            None
-        }
-        OrderState::Pending | OrderState::NotFound => None,
-    };
-    match verdict {
-        Some((outcome, transaction_id, code)) => {
-            provider_verdict(w, ledger, id, outcome, &format!("provider query: {code}"))?;
-            if let Some(order) = w.orders.get_mut(&p.id) {
-                order.recorded_at = Some(now);
-                order.provider_transaction_id = transaction_id;
-                order.result_code = Some(code);
-            }
-        }
-        None => {
-            let lapsed = w
-                .orders
-                .get(&p.id)
-                .is_some_and(|o| o.lapsed(now, w.settings.provider_order_ttl_seconds));
-            if let Some(order) = w.orders.get_mut(&p.id) {
-                order.queries += 1;
-            }
-            if lapsed {
-                return fail(w, id, ORDER_EXPIRED, answer_status);
-            }
-            update(w, id, |p| {
-                p.driver = None;
-                p.updated_at = now;
-            })?;
-        }
-    }
-    render::answer(w, id, answer_status)
-}
-
-/// A provider's verdict on a top-up order: the credit (provider settlement to the
-/// wallet) and the payment's status. A success arriving after the order lapsed still
-/// credits the payer, once; one contradicting a failure the provider already reported
-/// credits nothing.
-pub fn provider_verdict(
-    w: &mut Working,
-    ledger: &mut TransferBatch,
-    id: &str,
-    outcome: Result<(), &'static str>,
-    detail: &str,
-) -> Result<(), ApiError> {
-    let success = outcome.is_ok();
-    let p = payment(w, id)?.clone();
-    let order = w.orders.get(&p.id).ok_or_else(|| missing("order", id))?;
-    let lapsed = p.status() == Some(PaymentStatus::Failed)
-        && p.failure_code.as_deref() == Some(ORDER_EXPIRED);
-    if success && (p.status() == Some(PaymentStatus::Pending) || lapsed) {
-        let from = system_account_id(&provider_settlement(&order.provider));
-        let outcome = apply_chain(ledger, &steps::credit(&p, from, wallet(w, &p)?))?;
-        if outcome != R::Ok {
-            return Err(ApiError::Internal(format!(
-                "provider top-up credit refused: {outcome}"
-            )));
-        }
-        set_status(w, id, PaymentStatus::Succeeded, None, Some(detail))?;
-    } else if success {
-        tracing::warn!(payment = %id, status = %p.status, "a provider reports success for a top-up already settled otherwise; nothing credited");
-    } else if p.status() == Some(PaymentStatus::Pending) {
-        set_status(w, id, PaymentStatus::Failed, outcome.err(), Some(detail))?;
-    }
-    Ok(())
 }

@@ -9,7 +9,8 @@ use ledger::{CreateTransferResult as R, Transfer, TransferBatch};
 use super::command::{Confirmation, KeyClaim, OutsideResult, Reply};
 use super::keys::{json_answer, once};
 use super::plan::{outside_account, wallet_of};
-use super::progress::{self, apply_chain};
+use super::settle;
+use super::status::{self, apply_chain};
 use super::working::Working;
 use crate::error::ApiError;
 use crate::ids::{self, TRANSFER};
@@ -100,7 +101,7 @@ fn act(
     match (action, d.kind, status) {
         // Still waiting: settle it as the outside system did.
         (Action::PostHold, _, PaymentStatus::Pending) => {
-            progress::settle(
+            settle::settle(
                 w,
                 ledger,
                 &id,
@@ -110,14 +111,14 @@ fn act(
             Ok(none)
         }
         (Action::VoidHold, _, PaymentStatus::Pending) => {
-            progress::settle(w, ledger, &id, &OutsideResult::Refused(NOT_SETTLED), answer)?;
+            settle::settle(w, ledger, &id, &OutsideResult::Refused(NOT_SETTLED), answer)?;
             Ok(none)
         }
         (Action::Credit, DiscrepancyKind::StatusMismatch, PaymentStatus::Pending) => {
             if p.kind() == Some(PaymentKind::Topup) && p.bank_link_id.is_none() {
-                progress::provider_verdict(w, ledger, &id, Ok(()), detail)?;
+                settle::provider_verdict(w, ledger, &id, Ok(()), detail)?;
             } else {
-                progress::settle(
+                settle::settle(
                     w,
                     ledger,
                     &id,
@@ -131,7 +132,7 @@ fn act(
         (Action::Credit, DiscrepancyKind::StatusMismatch, PaymentStatus::Failed) => {
             let chain = adjust::complete(&p, wallet, outside);
             refused(apply_chain(ledger, &chain)?, &id)?;
-            progress::set_status(w, &id, PaymentStatus::Succeeded, None, Some(detail))?;
+            status::set_status(w, &id, PaymentStatus::Succeeded, None, Some(detail))?;
             Ok(chain_done(&chain))
         }
         // We settled what they did not make: book it back.
@@ -142,7 +143,7 @@ fn act(
         ) => {
             let chain = adjust::undo(&p, wallet, outside);
             refused(apply_chain(ledger, &chain)?, &id)?;
-            progress::set_status(w, &id, PaymentStatus::Failed, Some(REVERSED), Some(detail))?;
+            status::set_status(w, &id, PaymentStatus::Failed, Some(REVERSED), Some(detail))?;
             Ok(chain_done(&chain))
         }
         (
@@ -157,7 +158,7 @@ fn act(
                 })?;
             refused(apply_chain(ledger, std::slice::from_ref(&transfer))?, &id)?;
             let (now, code) = (w.now, p.failure_code.clone());
-            progress::update(w, &id, |row| {
+            status::update(w, &id, |row| {
                 row.set_status(status, code.as_deref(), Some(detail), now)
             })?;
             Ok(Done {
