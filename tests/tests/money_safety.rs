@@ -383,7 +383,7 @@ async fn old_records_are_pruned_and_recent_ones_kept() {
     let gw = TestGateway::start().await;
     let who = Citizen::hanoi(69);
     let (session, link) = gw
-        .funded_citizen(&who, "0011000000069", 5_000_000, 100_000)
+        .funded_citizen(&who, "0011000000069", 5_000_000, 1_000_000)
         .await;
     let (status, _) = gw
         .post_as(
@@ -412,6 +412,57 @@ async fn old_records_are_pruned_and_recent_ones_kept() {
         .await
         .unwrap();
     assert_eq!(res.headers()["idempotent-replayed"], "true");
+
+    // Bill inquiries: one paid and one never paid, both 91 days old; a webhook event
+    // delivered 31 days ago and one delivered now.
+    gw.evn_bill("PD00000000069", "Nguyễn Văn Cũ", "2025-06", 100)
+        .await;
+    let paid = bill_id(&gw, &session, "PD00000000069").await;
+    let (status, _) = e2e::pay_bill(&gw, &session, "old-bill", &paid).await;
+    assert_eq!(status, 201);
+    gw.evn_bill("PD00000000070", "Nguyễn Văn Chưa", "2025-06", 100)
+        .await;
+    let unpaid = bill_id(&gw, &session, "PD00000000070").await;
+    sql(
+        &gw,
+        "UPDATE bill_inquiries SET created_at = now() - interval '91 days'",
+    );
+    let merchant = gw.onboard_merchant(None).await;
+    for (id, delivered) in [("evt_old", "31 days"), ("evt_new", "0 days")] {
+        sql(
+            &gw,
+            &format!(
+                "INSERT INTO merchant_webhook_events (id, merchant_id, event_type, body, created_at, \
+                 attempts, next_attempt_at, delivered_at) VALUES ('{id}', '{}', 'payment_request.paid', \
+                 '{{}}', now(), 1, now(), now() - interval '{delivered}')",
+                merchant.id
+            ),
+        );
+    }
+    let pruned = gateway::background::prune_expired(&mut conn, chrono::Utc::now()).unwrap();
+    assert_eq!((pruned.inquiries, pruned.webhooks), (1, 1), "{pruned:?}");
+    let left = |table: &str, id: &str| {
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut c = diesel::pg::PgConnection::establish(&gw.database_url).unwrap();
+        diesel::sql_query(format!(
+            "SELECT count(*) AS n FROM {table} WHERE id = '{id}'"
+        ))
+        .get_result::<N>(&mut c)
+        .unwrap()
+        .n
+    };
+    assert_eq!(
+        left("bill_inquiries", &paid),
+        1,
+        "a paid bill's inquiry stays"
+    );
+    assert_eq!(left("bill_inquiries", &unpaid), 0);
+    assert_eq!(left("merchant_webhook_events", "evt_new"), 1);
+    assert_eq!(left("merchant_webhook_events", "evt_old"), 0);
 }
 
 /// A step-up confirms a payment only while the citizen's VNeID account is at level 2.

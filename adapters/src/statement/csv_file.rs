@@ -154,6 +154,21 @@ pub(super) struct TotalledSheet<'a> {
 }
 
 impl TotalledSheet<'_> {
+    /// The closing row for `entries`, and the finished file.
+    pub fn finish(
+        &self,
+        mut sheet: Sheet,
+        entries: &[super::StatementEntry],
+    ) -> Result<Vec<u8>, WriteError> {
+        let total = text::write_total(entries.iter().map(|entry| entry.amount))?;
+        sheet.row([
+            self.total_label.to_owned(),
+            entries.len().to_string(),
+            total.to_string(),
+        ])?;
+        sheet.finish()
+    }
+
     /// The header's business date and the detail lines, the closing row checked
     /// against them.
     pub fn read(

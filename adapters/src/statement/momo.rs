@@ -38,6 +38,12 @@ const COLUMNS: [&str; 7] = [
     "payType",
     "responseTime",
 ];
+/// The layout both the writer and the reader follow.
+const SHEET: csv_file::TotalledSheet<'static> = csv_file::TotalledSheet {
+    delimiter: b',',
+    columns: &COLUMNS,
+    total_label: TOTAL,
+};
 const TOTAL: &str = "TOTAL";
 /// `resultCode` of a failed order whose entry names none: denied by the payer.
 const DENIED: &str = "1006";
@@ -57,7 +63,7 @@ pub(super) fn write(
     header: &FileHeader,
     entries: &[StatementEntry],
 ) -> Result<Vec<u8>, WriteError> {
-    let mut sheet = Sheet::new(b',', csv::Terminator::Any(b'\n'), false);
+    let mut sheet = Sheet::new(SHEET.delimiter, csv::Terminator::Any(b'\n'), false);
     let date = header.business_date.format("%Y-%m-%d").to_string();
     sheet.row([PARTNER, header.account.as_str(), REPORT_DATE, date.as_str()])?;
     sheet.row(COLUMNS)?;
@@ -78,23 +84,12 @@ pub(super) fn write(
             &entry.at.timestamp_millis().to_string(),
         ])?;
     }
-    let total = text::write_total(entries.iter().map(|entry| entry.amount))?;
-    sheet.row([
-        TOTAL.to_owned(),
-        entries.len().to_string(),
-        total.to_string(),
-    ])?;
-    sheet.finish()
+    SHEET.finish(sheet, entries)
 }
 
 /// Reads the file.
 pub(super) fn parse(bytes: &[u8]) -> Result<Statement, StatementError> {
-    let sheet = csv_file::TotalledSheet {
-        delimiter: b',',
-        columns: &COLUMNS,
-        total_label: TOTAL,
-    };
-    let (business_date, lines) = sheet.read(bytes, parse_header, detail)?;
+    let (business_date, lines) = SHEET.read(bytes, parse_header, detail)?;
     Ok(Statement {
         source: StatementSource::Momo,
         business_date,

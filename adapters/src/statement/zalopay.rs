@@ -38,6 +38,12 @@ const COLUMNS: [&str; 8] = [
     "sub_return_code",
     "server_time",
 ];
+/// The layout both the writer and the reader follow.
+const SHEET: csv_file::TotalledSheet<'static> = csv_file::TotalledSheet {
+    delimiter: b';',
+    columns: &COLUMNS,
+    total_label: TOTAL,
+};
 const TOTAL: &str = "total";
 const TIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
 /// `sub_return_code` of a failed order whose entry names none.
@@ -48,7 +54,7 @@ pub(super) fn write(
     header: &FileHeader,
     entries: &[StatementEntry],
 ) -> Result<Vec<u8>, WriteError> {
-    let mut sheet = Sheet::new(b';', csv::Terminator::Any(b'\n'), false);
+    let mut sheet = Sheet::new(SHEET.delimiter, csv::Terminator::Any(b'\n'), false);
     let date = header.business_date.format("%Y%m%d").to_string();
     sheet.row([
         APP_ID,
@@ -77,23 +83,12 @@ pub(super) fn write(
             time.as_str(),
         ])?;
     }
-    let total = text::write_total(entries.iter().map(|entry| entry.amount))?;
-    sheet.row([
-        TOTAL.to_owned(),
-        entries.len().to_string(),
-        total.to_string(),
-    ])?;
-    sheet.finish()
+    SHEET.finish(sheet, entries)
 }
 
 /// Reads the file.
 pub(super) fn parse(bytes: &[u8]) -> Result<Statement, StatementError> {
-    let sheet = csv_file::TotalledSheet {
-        delimiter: b';',
-        columns: &COLUMNS,
-        total_label: TOTAL,
-    };
-    let (business_date, lines) = sheet.read(bytes, parse_header, detail)?;
+    let (business_date, lines) = SHEET.read(bytes, parse_header, detail)?;
     Ok(Statement {
         source: StatementSource::Zalopay,
         business_date,

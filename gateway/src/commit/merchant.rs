@@ -131,24 +131,15 @@ fn resolve(
         ),
     };
     let now = w.now;
-    let (updated, event) = {
-        let row = w
-            .requests
-            .get_mut(&request.id)
-            .ok_or_else(|| ApiError::Internal(format!("request {} left the batch", request.id)))?;
-        let event = requests::change_status(
-            row,
-            to,
-            Changes {
-                captured_amount: Some(captured),
-                ..Changes::default()
-            },
-            now,
-            &w.settings.public_url,
-        )?;
-        (row.clone(), event)
-    };
-    w.events.extend(event);
+    let updated = status::change_request(
+        w,
+        &request.id,
+        to,
+        Changes {
+            captured_amount: Some(captured),
+            ..Changes::default()
+        },
+    )?;
     w.revenue.receipt(&request.merchant_id, w.today, captured);
     let moves = w
         .payments
@@ -312,24 +303,15 @@ pub fn refund(
                 PaymentStatus::PartiallyRefunded,
             )
         };
-        let (after, event) = {
-            let row = w
-                .requests
-                .get_mut(&request.id)
-                .ok_or_else(|| ApiError::Internal("the request left the batch".into()))?;
-            let event = requests::change_status(
-                row,
-                to,
-                Changes {
-                    refunded_amount: Some(refunded),
-                    ..Changes::default()
-                },
-                now,
-                &w.settings.public_url,
-            )?;
-            (row.clone(), event)
-        };
-        w.events.extend(event);
+        let after = status::change_request(
+            w,
+            &request.id,
+            to,
+            Changes {
+                refunded_amount: Some(refunded),
+                ..Changes::default()
+            },
+        )?;
         w.revenue.refund(&request.merchant_id, w.today, amount);
         let needs_move = w
             .payments

@@ -15,13 +15,13 @@ use ledger::TransferBatch;
 use super::command::{Drive, KeyRef, OutsideCall, Reply};
 use super::render;
 use super::status::{
-    apply_chain, fail, missing, payment, record_key, refused_by_ledger, release_biller_record,
-    set_status, update, wallet,
+    apply_chain, change_request, fail, missing, payment, record_key, refused_by_ledger,
+    release_biller_record, set_status, update, wallet,
 };
 use super::working::Working;
 use crate::chart::Purpose;
 use crate::error::ApiError;
-use crate::merchants::requests::{self, Changes, RequestStatus};
+use crate::merchants::requests::{Changes, RequestStatus};
 use crate::payments::model::{PaymentKind, PaymentRow, PaymentStatus};
 use crate::payments::provider_orders::ORDER_EXPIRED;
 use crate::payments::steps::{self};
@@ -310,25 +310,16 @@ fn record_merchant_payment(
             request.amount,
         )
     };
-    let now = w.now;
-    let event = {
-        let row = w
-            .requests
-            .get_mut(&request_id)
-            .ok_or_else(|| missing("payment request", id))?;
-        requests::change_status(
-            row,
-            to,
-            Changes {
-                payment_id: Some(id.to_string()),
-                captured_amount: Some(captured),
-                refunded_amount: None,
-            },
-            now,
-            &w.settings.public_url,
-        )?
-    };
-    w.events.extend(event);
+    change_request(
+        w,
+        &request_id,
+        to,
+        Changes {
+            payment_id: Some(id.to_string()),
+            captured_amount: Some(captured),
+            refunded_amount: None,
+        },
+    )?;
     w.revenue.receipt(&request.merchant_id, w.today, captured);
     set_status(w, id, paid, None, Some(&request_id))?;
     render::answer(w, id, answer_status)

@@ -9,6 +9,7 @@ use super::command::Reply;
 use super::render;
 use super::working::Working;
 use crate::error::ApiError;
+use crate::merchants::requests::{self, Changes, RequestRow, RequestStatus};
 use crate::payments::model::{PaymentRow, PaymentStatus};
 use crate::rules::vietnam_date;
 
@@ -142,4 +143,23 @@ pub(super) fn fail(
 ) -> Result<Reply, ApiError> {
     set_status(w, id, PaymentStatus::Failed, Some(code), Some(code))?;
     render::answer(w, id, answer_status)
+}
+
+/// Moves a payment request to `to` with `changes`, its webhook event queued in the
+/// batch; the request as it now is.
+pub(super) fn change_request(
+    w: &mut Working,
+    request_id: &str,
+    to: RequestStatus,
+    changes: Changes,
+) -> Result<RequestRow, ApiError> {
+    let (now, public_url) = (w.now, w.settings.public_url.clone());
+    let row = w
+        .requests
+        .get_mut(&request_id.to_string())
+        .ok_or_else(|| ApiError::Internal(format!("request {request_id} is not in the batch")))?;
+    let event = requests::change_status(row, to, changes, now, &public_url)?;
+    let updated = row.clone();
+    w.events.extend(event);
+    Ok(updated)
 }

@@ -13,6 +13,7 @@ use ledger::{Prepared, TransferBatch};
 
 use super::working::Working;
 use super::BatchError;
+use crate::bills::records::RecordRow;
 use crate::payments::model::PaymentRow;
 use crate::schema::{
     biller_payments, identity_usage, merchant_payment_requests as requests, merchant_refunds,
@@ -190,48 +191,61 @@ fn records(conn: &mut PgConnection, w: &Working) -> Result<(), BatchError> {
         return Ok(());
     }
     // Releases before claims, so the one-claim index never sees two at once.
-    Prepared::new(
+    update_records(conn, &changed, RELEASE_RECORDS)?;
+    update_records(conn, &changed, CLAIM_RECORDS)
+}
+
+/// One statement for both, but for which records it selects (prepared statements
+/// want static text).
+macro_rules! record_update {
+    () => {
         "UPDATE biller_payments b SET claimed = v.claimed, payment_id = v.payment_id, \
          biller_transaction_id = v.biller_transaction_id, confirmed_at = v.confirmed_at \
          FROM unnest($1::text[], $2::text[], $3::bool[], $4::text[], $5::text[], \
          $6::timestamptz[]) \
          AS v(identity_id, idempotency_key, claimed, payment_id, biller_transaction_id, confirmed_at) \
-         WHERE b.identity_id = v.identity_id AND b.idempotency_key = v.idempotency_key \
-         AND NOT v.claimed",
-    )
-    .bind::<Array<Text>, _>(changed.iter().map(|r| r.identity_id.clone()).collect::<Vec<_>>())
-    .bind::<Array<Text>, _>(changed.iter().map(|r| r.idempotency_key.clone()).collect::<Vec<_>>())
-    .bind::<Array<Bool>, _>(changed.iter().map(|r| r.claimed).collect::<Vec<_>>())
-    .bind::<Array<Nullable<Text>>, _>(changed.iter().map(|r| r.payment_id.clone()).collect::<Vec<_>>())
-    .bind::<Array<Nullable<Text>>, _>(
-        changed
-            .iter()
-            .map(|r| r.biller_transaction_id.clone())
-            .collect::<Vec<_>>(),
-    )
-    .bind::<Array<Nullable<Timestamptz>>, _>(changed.iter().map(|r| r.confirmed_at).collect::<Vec<_>>())
-    .execute(conn)?;
-    Prepared::new(
-        "UPDATE biller_payments b SET claimed = v.claimed, payment_id = v.payment_id, \
-         biller_transaction_id = v.biller_transaction_id, confirmed_at = v.confirmed_at \
-         FROM unnest($1::text[], $2::text[], $3::bool[], $4::text[], $5::text[], \
-         $6::timestamptz[]) \
-         AS v(identity_id, idempotency_key, claimed, payment_id, biller_transaction_id, confirmed_at) \
-         WHERE b.identity_id = v.identity_id AND b.idempotency_key = v.idempotency_key \
-         AND v.claimed",
-    )
-    .bind::<Array<Text>, _>(changed.iter().map(|r| r.identity_id.clone()).collect::<Vec<_>>())
-    .bind::<Array<Text>, _>(changed.iter().map(|r| r.idempotency_key.clone()).collect::<Vec<_>>())
-    .bind::<Array<Bool>, _>(changed.iter().map(|r| r.claimed).collect::<Vec<_>>())
-    .bind::<Array<Nullable<Text>>, _>(changed.iter().map(|r| r.payment_id.clone()).collect::<Vec<_>>())
-    .bind::<Array<Nullable<Text>>, _>(
-        changed
-            .iter()
-            .map(|r| r.biller_transaction_id.clone())
-            .collect::<Vec<_>>(),
-    )
-    .bind::<Array<Nullable<Timestamptz>>, _>(changed.iter().map(|r| r.confirmed_at).collect::<Vec<_>>())
-    .execute(conn)?;
+         WHERE b.identity_id = v.identity_id AND b.idempotency_key = v.idempotency_key"
+    };
+}
+const RELEASE_RECORDS: &str = concat!(record_update!(), " AND NOT v.claimed");
+const CLAIM_RECORDS: &str = concat!(record_update!(), " AND v.claimed");
+
+/// Writes the changed biller records that `sql` selects (the released or the claimed).
+fn update_records(
+    conn: &mut PgConnection,
+    changed: &[&RecordRow],
+    sql: &'static str,
+) -> Result<(), BatchError> {
+    Prepared::new(sql)
+        .bind::<Array<Text>, _>(
+            changed
+                .iter()
+                .map(|r| r.identity_id.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<Text>, _>(
+            changed
+                .iter()
+                .map(|r| r.idempotency_key.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<Bool>, _>(changed.iter().map(|r| r.claimed).collect::<Vec<_>>())
+        .bind::<Array<Nullable<Text>>, _>(
+            changed
+                .iter()
+                .map(|r| r.payment_id.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<Nullable<Text>>, _>(
+            changed
+                .iter()
+                .map(|r| r.biller_transaction_id.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<Nullable<Timestamptz>>, _>(
+            changed.iter().map(|r| r.confirmed_at).collect::<Vec<_>>(),
+        )
+        .execute(conn)?;
     Ok(())
 }
 
