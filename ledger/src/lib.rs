@@ -12,6 +12,7 @@
 pub mod engine;
 pub mod hash;
 mod result;
+pub mod shards;
 pub mod store;
 mod types;
 pub mod writer;

@@ -2,11 +2,13 @@
 //! and the touched account rows (in id order, so batches never deadlock), runs the
 //! pure engine, and writes its effects with a handful of multi-row statements.
 
+mod audit;
 mod batch;
 mod prepared;
 mod read;
 mod rows;
 mod schema;
+mod shard;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -14,6 +16,7 @@ use diesel::pg::PgConnection;
 use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
+pub use audit::{ClearingPair, ShardsVerified, TrialBalance};
 pub use batch::{ChainLock, TransferBatch, PLANNER_SETTINGS};
 pub use prepared::Prepared;
 pub use read::{BrokenLink, EntriesPage, Entry, EntrySide, LedgerTotals, VerifyReport};

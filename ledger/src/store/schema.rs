@@ -74,3 +74,14 @@ diesel::table! {
         last_timestamp -> BigInt,
     }
 }
+
+diesel::table! {
+    ledger_checkpoints (number) {
+        number -> BigInt,
+        previous_root -> Binary,
+        head_seqs -> Array<BigInt>,
+        head_hashes -> Array<Binary>,
+        root -> Binary,
+        created_at -> Timestamptz,
+    }
+}

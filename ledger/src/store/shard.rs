@@ -1,0 +1,178 @@
+//! What the cross-shard protocol and its checkpoints read and write on one shard.
+
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::rows::{uuid, HoldRow, TransferRow};
+use super::schema::{ledger_checkpoints, ledger_head, ledger_pending_holds, ledger_transfers};
+use super::{LedgerError, PgLedger};
+use crate::hash::GENESIS_HASH;
+use crate::shards::checkpoint::{Checkpoint, Head};
+use crate::shards::{Shard, ShardFailure};
+use crate::types::{Account, PendingHold, PendingStatus, Transfer};
+use crate::{CreateAccountResult, CreateTransferResult};
+
+/// number, previous root, head seqs, head hashes, root.
+type CheckpointRow = (i64, Vec<u8>, Vec<i64>, Vec<Vec<u8>>, Vec<u8>);
+
+fn hash32(bytes: &[u8], what: &str) -> Result<[u8; 32], LedgerError> {
+    bytes
+        .try_into()
+        .map_err(|_| LedgerError::Corrupt(format!("{what} is {} bytes", bytes.len())))
+}
+
+impl PgLedger {
+    /// The holds with these ids that exist, whatever became of them.
+    pub fn lookup_holds(&self, ids: &[u128]) -> Result<Vec<PendingHold>, LedgerError> {
+        let ids: Vec<Uuid> = ids.iter().map(|&id| uuid(id)).collect();
+        ledger_pending_holds::table
+            .filter(ledger_pending_holds::id.eq_any(ids))
+            .select(HoldRow::as_select())
+            .load(&mut self.conn()?)?
+            .into_iter()
+            .map(HoldRow::into_hold)
+            .collect()
+    }
+
+    /// The pending transfers whose holds are still open and debit any of `accounts`.
+    pub fn pending_debiting(&self, accounts: &[u128]) -> Result<Vec<Transfer>, LedgerError> {
+        let accounts: Vec<Uuid> = accounts.iter().map(|&id| uuid(id)).collect();
+        let open: Vec<Uuid> = ledger_pending_holds::table
+            .filter(ledger_pending_holds::debit_account_id.eq_any(accounts))
+            .filter(ledger_pending_holds::status.eq(PendingStatus::Pending.to_db()))
+            .select(ledger_pending_holds::id)
+            .load(&mut self.conn()?)?;
+        self.transfers_by_uuid(open)
+    }
+
+    /// The pending transfers whose holds are still open and credit any of `accounts`.
+    pub fn pending_crediting(&self, accounts: &[u128]) -> Result<Vec<Transfer>, LedgerError> {
+        let accounts: Vec<Uuid> = accounts.iter().map(|&id| uuid(id)).collect();
+        let open: Vec<Uuid> = ledger_pending_holds::table
+            .filter(ledger_pending_holds::credit_account_id.eq_any(accounts))
+            .filter(ledger_pending_holds::status.eq(PendingStatus::Pending.to_db()))
+            .select(ledger_pending_holds::id)
+            .load(&mut self.conn()?)?;
+        self.transfers_by_uuid(open)
+    }
+
+    fn transfers_by_uuid(&self, ids: Vec<Uuid>) -> Result<Vec<Transfer>, LedgerError> {
+        ledger_transfers::table
+            .filter(ledger_transfers::id.eq_any(ids))
+            .select(TransferRow::as_select())
+            .load(&mut self.conn()?)?
+            .iter()
+            .map(TransferRow::to_transfer)
+            .collect()
+    }
+
+    /// The chain head: the last sequence number and its hash (0 and the genesis hash
+    /// before the first transfer).
+    pub fn head(&self) -> Result<Head, LedgerError> {
+        let (seq, hash): (i64, Vec<u8>) = ledger_head::table
+            .select((ledger_head::last_seq, ledger_head::last_hash))
+            .first(&mut self.conn()?)?;
+        Ok(Head {
+            seq,
+            hash: hash32(&hash, "the head hash")?,
+        })
+    }
+
+    /// The chain hash after the transfer numbered `seq`, if the journal has it.
+    pub fn hash_at(&self, seq: i64) -> Result<Option<[u8; 32]>, LedgerError> {
+        if seq == 0 {
+            return Ok(Some(GENESIS_HASH));
+        }
+        ledger_transfers::table
+            .filter(ledger_transfers::seq.eq(seq))
+            .select(ledger_transfers::hash)
+            .first::<Vec<u8>>(&mut self.conn()?)
+            .optional()?
+            .map(|h| hash32(&h, "a transfer hash"))
+            .transpose()
+    }
+
+    /// Keeps a checkpoint; one already kept under its number is left as it is.
+    pub fn store_checkpoint(&self, c: &Checkpoint) -> Result<(), LedgerError> {
+        diesel::insert_into(ledger_checkpoints::table)
+            .values((
+                ledger_checkpoints::number.eq(c.number),
+                ledger_checkpoints::previous_root.eq(c.previous_root.to_vec()),
+                ledger_checkpoints::head_seqs.eq(c.heads.iter().map(|h| h.seq).collect::<Vec<_>>()),
+                ledger_checkpoints::head_hashes.eq(c
+                    .heads
+                    .iter()
+                    .map(|h| h.hash.to_vec())
+                    .collect::<Vec<_>>()),
+                ledger_checkpoints::root.eq(c.root.to_vec()),
+            ))
+            .on_conflict_do_nothing()
+            .execute(&mut self.conn()?)?;
+        Ok(())
+    }
+
+    /// Every checkpoint kept here, oldest first.
+    pub fn checkpoints(&self) -> Result<Vec<Checkpoint>, LedgerError> {
+        let rows: Vec<CheckpointRow> = ledger_checkpoints::table
+            .order(ledger_checkpoints::number)
+            .select((
+                ledger_checkpoints::number,
+                ledger_checkpoints::previous_root,
+                ledger_checkpoints::head_seqs,
+                ledger_checkpoints::head_hashes,
+                ledger_checkpoints::root,
+            ))
+            .load(&mut self.conn()?)?;
+        rows.into_iter()
+            .map(|(number, previous, seqs, hashes, root)| {
+                if seqs.len() != hashes.len() {
+                    return Err(LedgerError::Corrupt(format!("checkpoint {number}: heads")));
+                }
+                let heads = seqs
+                    .into_iter()
+                    .zip(hashes)
+                    .map(|(seq, hash)| {
+                        Ok(Head {
+                            seq,
+                            hash: hash32(&hash, "a head hash")?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, LedgerError>>()?;
+                Ok(Checkpoint {
+                    number,
+                    previous_root: hash32(&previous, "a previous root")?,
+                    heads,
+                    root: hash32(&root, "a checkpoint root")?,
+                })
+            })
+            .collect()
+    }
+}
+
+fn failure(e: LedgerError) -> ShardFailure {
+    ShardFailure(e.to_string())
+}
+
+impl Shard for PgLedger {
+    fn create_accounts(&self, batch: &[Account]) -> Result<Vec<CreateAccountResult>, ShardFailure> {
+        PgLedger::create_accounts(self, batch).map_err(failure)
+    }
+    fn create_transfers(
+        &self,
+        batch: &[Transfer],
+    ) -> Result<Vec<CreateTransferResult>, ShardFailure> {
+        PgLedger::create_transfers(self, batch).map_err(failure)
+    }
+    fn lookup_accounts(&self, ids: &[u128]) -> Result<Vec<Account>, ShardFailure> {
+        PgLedger::lookup_accounts(self, ids).map_err(failure)
+    }
+    fn lookup_holds(&self, ids: &[u128]) -> Result<Vec<PendingHold>, ShardFailure> {
+        PgLedger::lookup_holds(self, ids).map_err(failure)
+    }
+    fn pending_debiting(&self, accounts: &[u128]) -> Result<Vec<Transfer>, ShardFailure> {
+        PgLedger::pending_debiting(self, accounts).map_err(failure)
+    }
+    fn expire_lapsed(&self) -> Result<usize, ShardFailure> {
+        self.expire_pending_transfers().map_err(failure)
+    }
+}

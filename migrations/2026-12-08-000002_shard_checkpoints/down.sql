@@ -1,0 +1,2 @@
+DROP TABLE ledger_checkpoints;
+DROP INDEX ledger_pending_holds_open_debits_idx;
