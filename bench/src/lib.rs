@@ -8,4 +8,5 @@ pub mod cluster;
 pub mod cpu;
 pub mod load;
 pub mod seed;
+pub mod shard_load;
 pub mod world;

@@ -112,12 +112,14 @@ pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
     .map_err(|e| StartupError::Other(e.to_string()))??;
 
     let redis_fail = |cause: String| StartupError::Redis {
-        url: redact(&config.redis_url),
+        url: crate::redis_link::seed_nodes(&config.redis_url)
+            .into_iter()
+            .map(redact)
+            .collect::<Vec<_>>()
+            .join(","),
         cause,
     };
-    let client =
-        redis::Client::open(config.redis_url.as_str()).map_err(|e| redis_fail(e.to_string()))?;
-    let redis = redis::aio::ConnectionManager::new(client)
+    let redis = crate::redis_link::RedisLink::connect(&config.redis_url)
         .await
         .map_err(|e| redis_fail(e.to_string()))?;
 

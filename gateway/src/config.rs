@@ -68,6 +68,7 @@ pub struct Fees {
 pub struct Config {
     pub demo: bool,
     pub database_url: String,
+    /// One Redis URL, or several separated by commas: the seed nodes of a Redis Cluster.
     pub redis_url: String,
     pub addr: String,
     pub admin_token: Secret,

@@ -23,6 +23,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod payments;
 pub mod reconciliation;
+pub mod redis_link;
 pub mod revenue;
 pub mod routes;
 pub mod rules;

@@ -16,7 +16,7 @@ pub struct AppState {
     /// `committer`.
     pub ledger: PgLedger,
     pub committer: Committer,
-    pub redis: redis::aio::ConnectionManager,
+    pub redis: crate::redis_link::RedisLink,
     pub metrics: Metrics,
     pub bank: Arc<dyn BankAdapter>,
     pub billers: Arc<dyn adapters::biller::BillerAdapter>,

@@ -16,6 +16,7 @@ pub mod shards;
 pub mod store;
 mod types;
 pub mod writer;
+pub mod writer_shard;
 
 pub use result::{CreateAccountResult, CreateTransferResult};
 pub use store::{
@@ -27,3 +28,4 @@ pub use types::{
     MAX_AMOUNT,
 };
 pub use writer::{BatchObserver, BatchStats, TransferWriter, WriterConfig};
+pub use writer_shard::WriterShard;

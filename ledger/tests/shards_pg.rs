@@ -8,6 +8,7 @@ use common::TestLedger;
 use diesel::RunQueryDsl;
 use ledger::hash::chain_hash;
 use ledger::shards::checkpoint::CheckpointFault;
+use ledger::shards::collection::Collection;
 use ledger::shards::map::account_id;
 use ledger::shards::protocol::{resolve, CrossShardTransfer, Decision, Outcome, Side};
 use ledger::shards::{Shard, ShardedLedger};
@@ -210,4 +211,97 @@ fn rewriting_one_shards_history_contradicts_the_checkpoints() {
             .any(|f| matches!(f, CheckpointFault::HeadMismatch { shard: 1, .. })),
         "{verified:?}"
     );
+}
+
+#[test]
+fn bills_collect_on_each_shard_and_sweep_to_the_master_once_a_period() {
+    let (_tests, sharded, _catalog) = setup(3);
+    let master = Side {
+        shard: 0,
+        account: account_id(0, 50),
+    };
+    let subs: Vec<Side> = (0..3)
+        .map(|s| Side {
+            shard: s,
+            account: account_id(s, 51),
+        })
+        .collect();
+    for side in subs.iter().chain([&master]) {
+        let flags = AccountFlags::DEBITS_MUST_NOT_EXCEED_CREDITS;
+        sharded.shards()[usize::from(side.shard)]
+            .create_accounts(&[Account::new(side.account, VND, 5, flags)])
+            .unwrap();
+    }
+    // Each citizen pays a bill on their own shard, into that shard's sub-account.
+    for (n, s) in [(0u128, 1u16), (1, 1), (0, 2)] {
+        let bill = CrossShardTransfer {
+            id: 500 + n * 10 + u128::from(s),
+            payer: Side {
+                shard: s,
+                account: wallet(s, n),
+            },
+            payee: subs[usize::from(s)],
+            amount: 30_000,
+            ledger: VND,
+            code: 5,
+            timeout: 30,
+            user_data_64: 0,
+        };
+        assert!(!bill.crosses_shards());
+        assert_eq!(sharded.transfer(&bill).unwrap(), Outcome::Committed);
+    }
+    let collection = Collection {
+        master,
+        sub_accounts: subs.clone(),
+        ledger: VND,
+        code: 5,
+    };
+    let swept = sharded.sweep_collection(&collection, 1, 30);
+    // Shard 0's sub-account is empty: nothing to move there.
+    assert_eq!(swept.len(), 2);
+    assert!(
+        swept.iter().all(|(_, r)| *r == Ok(Outcome::Committed)),
+        "{swept:?}"
+    );
+    let balance = |side: Side| {
+        sharded.shards()[usize::from(side.shard)]
+            .lookup_accounts(&[side.account])
+            .unwrap()[0]
+            .credit_balance()
+    };
+    assert_eq!(balance(master), 90_000);
+    assert_eq!(balance(subs[1]) + balance(subs[2]), 0);
+
+    // A bill paid after the sweep, then the same period swept again (another replica):
+    // nothing moves twice; the next period takes the new money.
+    let late = CrossShardTransfer {
+        id: 999,
+        payer: Side {
+            shard: 2,
+            account: wallet(2, 1),
+        },
+        payee: subs[2],
+        amount: 7_000,
+        ledger: VND,
+        code: 5,
+        timeout: 30,
+        user_data_64: 0,
+    };
+    assert_eq!(sharded.transfer(&late).unwrap(), Outcome::Committed);
+    let again = sharded.sweep_collection(&collection, 1, 30);
+    assert!(
+        again
+            .iter()
+            .all(|(_, r)| !matches!(r, Ok(Outcome::Committed))),
+        "{again:?}"
+    );
+    assert_eq!(balance(master), 90_000);
+    sharded.sweep_collection(&collection, 2, 30);
+    assert_eq!(balance(master), 97_000);
+    assert!(sharded.trial_balance().unwrap().balanced());
+    assert!(sharded
+        .clearing_report()
+        .unwrap()
+        .iter()
+        .all(|p| p.nets_to_zero() && p.open_holds.is_empty()));
 }

@@ -7,8 +7,9 @@ use crate::types::{Account, PendingHold, Transfer};
 use crate::{CreateAccountResult, CreateTransferResult as R};
 
 use super::clearing;
+use super::collection::{sweep_transfer, Collection};
 use super::protocol::{
-    decided, placed, resolve, sweep_decision, CrossShardTransfer, Decision, Outcome,
+    decided, placed, resolve, sweep_decision, CrossShardTransfer, Decision, Outcome, Side,
     UnexpectedResult,
 };
 
@@ -144,6 +145,28 @@ impl<S: Shard> ShardedLedger<S> {
                 (None, reason) => reason,
             }),
         })
+    }
+
+    /// Moves each sub-account's balance to the master account for `period`. A
+    /// sub-account already swept for the period answers a duplicate (`exists...`) and
+    /// moves nothing; one whose shard is down is left for the next sweep.
+    pub fn sweep_collection(
+        &self,
+        c: &Collection,
+        period: u64,
+        timeout: u32,
+    ) -> Vec<(Side, Result<Outcome, ShardError>)> {
+        c.sub_accounts
+            .iter()
+            .filter_map(|&sub| {
+                let account = match self.on(sub.shard, |s| s.lookup_accounts(&[sub.account])) {
+                    Ok(found) => found.first().copied()?,
+                    Err(e) => return Some((sub, Err(e))),
+                };
+                let t = sweep_transfer(c, sub, &account, period, timeout)?;
+                Some((sub, self.transfer(&t)))
+            })
+            .collect()
     }
 
     /// Resolves every open payee leg on every shard from its twin on the payer's

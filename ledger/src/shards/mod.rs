@@ -4,6 +4,7 @@
 
 pub mod checkpoint;
 pub mod clearing;
+pub mod collection;
 mod driver;
 pub mod map;
 pub mod protocol;

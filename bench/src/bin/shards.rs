@@ -1,0 +1,476 @@
+//! The sharded ledger under load.
+//!
+//! - `shards bench --shards 1,2,4`: cross-shard transfers with 1, 2 and 4 shards as
+//!   databases on the local PostgreSQL, the single-shard run as the baseline measured
+//!   in the same run; prints a Markdown table.
+//! - `shards drill --env /var/tmp/gw-cluster/cluster.env`: the scale-out acceptance
+//!   test on the cluster `scripts/cluster.sh` started: cross-shard load on every shard
+//!   and the gateway's traffic through HAProxy, a gateway killed and another paused, a
+//!   shard primary failed over with its Patroni, a Redis master killed; then every
+//!   check. Exits non-zero if any fails.
+
+use std::fmt::Write as _;
+use std::process::{Command, ExitCode};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bench::chaos_books::check_books;
+use bench::chaos_traffic::{client_loop, Shared, Tally};
+use bench::shard_load::{
+    background, check, connect, percentiles, prepared_transactions, run_load, settle, setup,
+    with_writers, LoadPlan, LoadTally,
+};
+use bench::world::World;
+use clap::{Parser, Subcommand};
+use ledger::Account;
+
+#[derive(Parser)]
+#[command(
+    name = "shards",
+    about = "The sharded ledger under load, and the scale-out drill"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Mode,
+}
+
+#[derive(Subcommand)]
+enum Mode {
+    /// Throughput with 1, 2, 4... shards on the local PostgreSQL.
+    Bench {
+        #[arg(long, value_delimiter = ',', default_value = "1,2,4")]
+        shards: Vec<usize>,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        #[arg(long, default_value_t = 32)]
+        workers: usize,
+        #[arg(long, default_value_t = 2_000)]
+        citizens: usize,
+        #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432")]
+        server: String,
+    },
+    /// The acceptance drill on a running cluster.
+    Drill {
+        /// The file `scripts/cluster.sh up` wrote.
+        #[arg(long, default_value = "/var/tmp/gw-cluster/cluster.env")]
+        env: String,
+        #[arg(long, default_value = "scripts/cluster.sh")]
+        script: String,
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        #[arg(long, default_value_t = 2_000)]
+        citizens: usize,
+        #[arg(long, default_value_t = 16)]
+        workers: usize,
+        /// Gateway clients (each retries every unanswered request under its key).
+        #[arg(long, default_value_t = 8)]
+        clients: usize,
+        #[arg(long, default_value_t = 60)]
+        gateway_citizens: usize,
+    },
+}
+
+fn run_id() -> u64 {
+    rand::random::<u64>() >> 34
+}
+
+fn bench(
+    shards: &[usize],
+    seconds: u64,
+    workers: usize,
+    citizens: usize,
+    server: &str,
+) -> Result<String, String> {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "| shards | transfers | cross-shard share | transfers/s | vs 1 shard | p50 | p99 |"
+    );
+    let _ = writeln!(out, "|---:|---|---:|---:|---:|---:|---:|");
+    let mut baseline = None;
+    let runtime = tokio::runtime::Handle::current();
+    for &count in shards {
+        let run = run_id();
+        let urls: Vec<String> = (0..count)
+            .map(|i| format!("{server}/shard_bench_{run}_{i}"))
+            .collect();
+        let (ledger, _catalog) = connect(&urls, &format!("{server}/shard_bench_{run}_catalog"))?;
+        let people = setup(&ledger, run, citizens)?;
+        let writers = with_writers(&ledger, &runtime);
+        let tally = LoadTally::default();
+        let plan = LoadPlan {
+            run,
+            workers,
+            duration: Duration::from_secs(seconds),
+            cross_share: 1.0,
+            hold_timeout: 30,
+            retry_for: Duration::from_secs(10),
+        };
+        let started = Instant::now();
+        run_load(&writers, &people, &plan, &tally);
+        let elapsed = started.elapsed().as_secs_f64();
+        let done = tally.answers.lock().map(|a| a.len()).unwrap_or(0);
+        let rate = done as f64 / elapsed;
+        let base = *baseline.get_or_insert(rate);
+        let (p50, p99) = percentiles(&tally);
+        let _ = writeln!(
+            out,
+            "| {count} | {} | {} | {rate:.0} | {:.2}× | {p50:.1} ms | {p99:.1} ms |",
+            if count == 1 {
+                "one posted transfer"
+            } else {
+                "hold, leg, decide, finish"
+            },
+            if count == 1 { "0%" } else { "100%" },
+            rate / base
+        );
+        eprintln!("shards: {count} shard(s): {rate:.0} transfers/s");
+        drop((ledger, writers));
+        drop_databases(server, &urls)?;
+        drop_databases(server, &[format!("{server}/shard_bench_{run}_catalog")])?;
+    }
+    Ok(out)
+}
+
+fn drop_databases(server: &str, urls: &[String]) -> Result<(), String> {
+    use diesel::{Connection, RunQueryDsl};
+    let mut admin = diesel::pg::PgConnection::establish(&format!("{server}/postgres"))
+        .map_err(|e| e.to_string())?;
+    for url in urls {
+        if let Some((_, name)) = url.rsplit_once('/') {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .execute(&mut admin);
+        }
+    }
+    Ok(())
+}
+
+/// `KEY=value` lines of the cluster's env file.
+fn read_env(path: &str) -> Result<std::collections::HashMap<String, String>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+    Ok(text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("export ").or(Some(l.trim())))
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| {
+            (
+                k.to_string(),
+                v.trim_matches(|c| c == '"' || c == '\'').to_string(),
+            )
+        })
+        .collect())
+}
+
+fn cluster(script: &str, args: &[&str]) -> Result<String, String> {
+    let out = Command::new("bash")
+        .arg(script)
+        .args(args)
+        .output()
+        .map_err(|e| e.to_string())?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    } else {
+        Err(format!(
+            "{script} {}: {}{}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
+/// Seconds until a write on `shard` commits again (an account created each try).
+fn writable_after(
+    ledger: &ledger::shards::ShardedLedger<ledger::PgLedger>,
+    shard: usize,
+    within: Duration,
+) -> Option<Duration> {
+    let started = Instant::now();
+    while started.elapsed() < within {
+        let probe = Account::new(
+            ledger::shards::map::account_id(4093, rand::random::<u64>().into()),
+            704,
+            7,
+            ledger::AccountFlags::NONE,
+        );
+        if ledger.shards()[shard].create_accounts(&[probe]).is_ok() {
+            return Some(started.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    None
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn drill(
+    env: &str,
+    script: &str,
+    seconds: u64,
+    citizens: usize,
+    workers: usize,
+    clients: usize,
+    gateway_citizens: usize,
+) -> Result<String, String> {
+    let vars = read_env(env)?;
+    let var = |k: &str| vars.get(k).cloned().ok_or(format!("{env} has no {k}"));
+    let prefixes: Vec<String> = var("SHARD_URLS")?
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    let urls: Vec<String> = prefixes
+        .iter()
+        .map(|p| format!("{}/ledger", p.trim_end_matches('/')))
+        .collect();
+    let catalog_url = var("CATALOG_URL")?;
+    let shards = urls.len();
+    let run = run_id();
+    let (ledger, catalog) = connect(&urls, &catalog_url)?;
+    eprintln!("drill: {shards} shards; setting up {citizens} citizens on the ledger");
+    let people = Arc::new(setup(&ledger, run, citizens)?);
+    let ledger = Arc::new(ledger);
+    let catalog = Arc::new(catalog);
+
+    eprintln!("drill: setting up {gateway_citizens} citizens, a merchant and bills on the gateway");
+    let world = World::new(
+        &var("GATEWAY_URL")?,
+        &var("SIMULATORS_URL")?,
+        &var("ADMIN_TOKEN")?,
+    );
+    let funds = 2_000_000i64;
+    // Numbers of their own, so a second drill on the same cluster meets fresh wallets.
+    let base = usize::try_from(run % 90_000).unwrap_or(0) * 1_000;
+    let mut gw_citizens = Vec::new();
+    for n in 0..gateway_citizens {
+        gw_citizens.push(world.citizen(base + n, funds).await?);
+    }
+    let merchant = world.merchant().await?;
+    let mut bills = Vec::new();
+    for n in 0..(gateway_citizens * 2) {
+        let who = n % gw_citizens.len();
+        bills.push((who, world.bill(&gw_citizens[who], base + n).await?));
+    }
+    let shared = Arc::new(Shared {
+        world: World::new(&world.gateway, &world.simulators, &var("ADMIN_TOKEN")?),
+        citizens: gw_citizens.clone(),
+        merchant,
+        bills: Mutex::new(bills),
+        paid_requests: Mutex::new(Vec::new()),
+        done: Mutex::new(Vec::new()),
+        tally: Tally::default(),
+        stop: AtomicBool::new(false),
+    });
+    let gateway_clients: Vec<_> = (0..clients)
+        .map(|i| tokio::spawn(client_loop(Arc::clone(&shared), i)))
+        .collect();
+
+    let tally = Arc::new(LoadTally::default());
+    let stop = Arc::new(AtomicBool::new(false));
+    let plan = LoadPlan {
+        run,
+        workers,
+        duration: Duration::from_secs(seconds),
+        cross_share: 0.8,
+        hold_timeout: 10,
+        retry_for: Duration::from_secs(60),
+    };
+    let load = {
+        let (ledger, people, tally) =
+            (Arc::clone(&ledger), Arc::clone(&people), Arc::clone(&tally));
+        let writers = with_writers(&ledger, &tokio::runtime::Handle::current());
+        std::thread::spawn(move || run_load(&writers, &people, &plan, &tally))
+    };
+    let sweeper = {
+        let (ledger, catalog, stop) =
+            (Arc::clone(&ledger), Arc::clone(&catalog), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            background(
+                &ledger,
+                &catalog,
+                &stop,
+                Duration::from_millis(500),
+                Duration::from_secs(10),
+            )
+        })
+    };
+
+    let mut report = String::new();
+    let mut problems = Vec::new();
+    let step = Duration::from_secs(seconds / 6).max(Duration::from_secs(3));
+    tokio::time::sleep(step).await;
+    eprintln!("drill: kill -9 gateway 1");
+    let _ = writeln!(
+        report,
+        "- kill -9 gateway 1: {}",
+        cluster(script, &["kill-gateway", "1"])?
+    );
+    tokio::time::sleep(step).await;
+    // Shard 0 also holds the gateway's database: its failover shakes both.
+    let victim = 0;
+    eprintln!("drill: failing over shard {victim}");
+    let killed_at = Instant::now();
+    let killed = cluster(script, &["kill-primary", &victim.to_string()])?;
+    // Strict synchronous mode blocks the promoted standby's commits until a standby
+    // is back, so the dead node is restarted as a supervisor would restart it: it
+    // rejoins as the new primary's synchronous standby.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    cluster(script, &["revive"])?;
+    let probe_ledger = Arc::clone(&ledger);
+    let writable = tokio::task::spawn_blocking(move || {
+        writable_after(&probe_ledger, victim, Duration::from_secs(60))
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    match writable {
+        Some(_) => {
+            let after = killed_at.elapsed();
+            let _ = writeln!(report, "- shard {victim}'s primary killed with its Patroni ({killed}) and restarted 2 s later: the shard took writes again {:.1} s after the kill", after.as_secs_f64());
+            if after > Duration::from_secs(30) {
+                problems.push(format!(
+                    "shard {victim} took {after:?} to take writes again"
+                ));
+            }
+        }
+        None => problems.push(format!(
+            "shard {victim} took no write within 60 s of its primary's death"
+        )),
+    }
+    tokio::time::sleep(step).await;
+    eprintln!("drill: killing a Redis master");
+    let _ = writeln!(
+        report,
+        "- a Redis Cluster master killed: {}",
+        cluster(script, &["kill-redis-master"])?
+    );
+    tokio::time::sleep(step).await;
+    eprintln!("drill: pausing gateway 2");
+    cluster(script, &["pause-gateway", "2"])?;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    cluster(script, &["resume-gateway", "2"])?;
+    let _ = writeln!(
+        report,
+        "- gateway 2 paused with SIGSTOP for 5 s, then resumed"
+    );
+    eprintln!("drill: reviving what was killed");
+    cluster(script, &["revive"])?;
+
+    let _ = tokio::task::spawn_blocking(move || load.join()).await;
+    shared.stop.store(true, Ordering::Relaxed);
+    for c in gateway_clients {
+        let _ = c.await;
+    }
+    stop.store(true, Ordering::Relaxed);
+    let (sweeps, checkpoints) = tokio::task::spawn_blocking(move || sweeper.join())
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|_| "the sweeper panicked".to_string())?;
+    eprintln!("drill: settling open legs and checking");
+    {
+        let ledger = Arc::clone(&ledger);
+        tokio::task::spawn_blocking(move || settle(&ledger, Duration::from_secs(60)))
+            .await
+            .map_err(|e| e.to_string())??;
+    }
+    check(
+        &ledger,
+        &catalog,
+        &people,
+        &tally,
+        &mut report,
+        &mut problems,
+    )?;
+    for (n, prefix) in prefixes.iter().enumerate() {
+        let left = prepared_transactions(&format!("{}/postgres", prefix.trim_end_matches('/')))?;
+        if left > 0 {
+            problems.push(format!("shard {n} has {left} prepared transactions"));
+        }
+    }
+    let _ = writeln!(
+        report,
+        "- pg_prepared_xacts empty on every shard: {}",
+        !problems.iter().any(|p| p.contains("prepared"))
+    );
+
+    let done = shared.done.lock().map(|d| d.clone()).unwrap_or_default();
+    check_books(&world, &shared, &done, funds, &mut problems).await?;
+    let errors = shared
+        .tally
+        .server_errors
+        .lock()
+        .map(|e| e.clone())
+        .unwrap_or_default();
+    if !errors.is_empty() {
+        problems.push(format!(
+            "{} gateway answers were a 5xx other than 503: {:?}",
+            errors.len(),
+            errors.iter().take(3).collect::<Vec<_>>()
+        ));
+    }
+    let answered = tally.answers.lock().map(|a| a.len()).unwrap_or(0);
+    let (p50, p99) = percentiles(&tally);
+    let mut out = String::new();
+    let _ = writeln!(out, "- {shards} shards (Patroni pairs, synchronous_mode_strict), 2 gateways behind HAProxy, a 6-node Redis Cluster; {citizens} funded citizens on the ledger, {seconds} s of load.");
+    let _ = writeln!(out, "- Ledger load: {answered} transfers answered (80% of them aimed cross-shard), {} retries under the same ids, p50 {p50:.1} ms, p99 {p99:.1} ms; {sweeps} sweeps, {checkpoints} checkpoints during the load.", tally.retries.load(Ordering::Relaxed));
+    let _ = writeln!(out, "- Gateway load through HAProxy: {} operations, {} HTTP requests, {} of them retries under the same key.", done.len(), shared.tally.attempts.load(Ordering::Relaxed), shared.tally.retried.load(Ordering::Relaxed));
+    out.push_str(&report);
+    let _ = writeln!(out, "- Gateway books checked: every answered payment's state, every wallet and the merchant to the dong, the trial balance and hash chain of the gateway's database.");
+    if problems.is_empty() {
+        let _ = writeln!(out, "- Problems found: **none**.");
+        Ok(out)
+    } else {
+        let _ = writeln!(
+            out,
+            "- Problems found: **{}**: {}.",
+            problems.len(),
+            problems.join("; ")
+        );
+        Err(out)
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let result = match Cli::parse().command {
+        Mode::Bench {
+            shards,
+            seconds,
+            workers,
+            citizens,
+            server,
+        } => {
+            tokio::task::spawn_blocking(move || bench(&shards, seconds, workers, citizens, &server))
+                .await
+                .unwrap_or_else(|e| Err(e.to_string()))
+        }
+        Mode::Drill {
+            env,
+            script,
+            seconds,
+            citizens,
+            workers,
+            clients,
+            gateway_citizens,
+        } => {
+            drill(
+                &env,
+                &script,
+                seconds,
+                citizens,
+                workers,
+                clients,
+                gateway_citizens,
+            )
+            .await
+        }
+    };
+    match result {
+        Ok(report) => {
+            println!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(report) => {
+            println!("{report}");
+            ExitCode::FAILURE
+        }
+    }
+}
