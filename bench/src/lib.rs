@@ -2,6 +2,7 @@
 //! measures throughput against the one-insert-per-commit ceiling; `chaos` kills the
 //! real processes under load and checks that no money was lost or moved twice.
 
+pub mod capacity;
 pub mod chaos_books;
 pub mod chaos_traffic;
 pub mod cluster;

@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use bench::capacity::Model;
 use bench::chaos_books::check_books;
 use bench::chaos_traffic::{client_loop, Shared, Tally};
 use bench::shard_load::{
@@ -43,12 +44,17 @@ enum Mode {
         shards: Vec<usize>,
         #[arg(long, default_value_t = 10)]
         seconds: u64,
-        #[arg(long, default_value_t = 32)]
+        /// Callers at once: each cross-shard transfer waits for four commits in turn.
+        #[arg(long, default_value_t = 128)]
         workers: usize,
         #[arg(long, default_value_t = 2_000)]
         citizens: usize,
         #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432")]
         server: String,
+        /// Payments a second one shard sustains: the single-node gateway benchmark's
+        /// P2P figure (scripts/bench-shards.sh reads it from BENCHMARKS.md).
+        #[arg(long)]
+        per_shard_rate: Option<f64>,
     },
     /// The acceptance drill on a running cluster.
     Drill {
@@ -81,6 +87,7 @@ fn bench(
     workers: usize,
     citizens: usize,
     server: &str,
+    per_shard_rate: Option<f64>,
 ) -> Result<String, String> {
     let mut out = String::new();
     let _ = writeln!(
@@ -89,6 +96,7 @@ fn bench(
     );
     let _ = writeln!(out, "|---:|---|---:|---:|---:|---:|---:|");
     let mut baseline = None;
+    let mut cross_cost = None;
     let runtime = tokio::runtime::Handle::current();
     for &count in shards {
         let run = run_id();
@@ -113,6 +121,9 @@ fn bench(
         let done = tally.answers.lock().map(|a| a.len()).unwrap_or(0);
         let rate = done as f64 / elapsed;
         let base = *baseline.get_or_insert(rate);
+        if count > 1 && cross_cost.is_none() && rate > 0.0 {
+            cross_cost = Some(base / rate);
+        }
         let (p50, p99) = percentiles(&tally);
         let _ = writeln!(
             out,
@@ -130,7 +141,41 @@ fn bench(
         drop_databases(server, &urls)?;
         drop_databases(server, &[format!("{server}/shard_bench_{run}_catalog")])?;
     }
+    if let (Some(per_shard), Some(cost)) = (per_shard_rate, cross_cost) {
+        capacity_table(&mut out, per_shard, cost);
+    }
     Ok(out)
+}
+
+fn capacity_table(out: &mut String, per_shard: f64, cross_cost: f64) {
+    let _ = writeln!(out);
+    let _ = writeln!(out, "Capacity model: a shard carries {per_shard:.0} payments/s (the single-node gateway's P2P figure at 32 connections) at 70% utilisation; a cross-shard transfer costs {cross_cost:.2} local ones (1 shard's rate over 2 shards' cross-shard rate, above).");
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "| target | P2P share of payments | shards | cross-shard share | work per payment |"
+    );
+    let _ = writeln!(out, "|---:|---:|---:|---:|---:|");
+    for target in [10_000.0, 50_000.0] {
+        for p2p_share in [0.6, 1.0] {
+            let model = Model {
+                per_shard,
+                cross_cost,
+                p2p_share,
+                utilisation: 0.7,
+            };
+            if let Some(plan) = model.shards_for(target) {
+                let _ = writeln!(
+                    out,
+                    "| {target:.0}/s | {:.0}% | {} | {:.0}% | {:.2}× |",
+                    p2p_share * 100.0,
+                    plan.shards,
+                    plan.cross_share * 100.0,
+                    plan.work_per_payment
+                );
+            }
+        }
+    }
 }
 
 fn drop_databases(server: &str, urls: &[String]) -> Result<(), String> {
@@ -280,6 +325,8 @@ async fn drill(
         let writers = with_writers(&ledger, &tokio::runtime::Handle::current());
         std::thread::spawn(move || run_load(&writers, &people, &plan, &tally))
     };
+    // Every 10 s as the design has it, more often in a short drill.
+    let checkpoint_every = Duration::from_secs((seconds / 6).clamp(2, 10));
     let sweeper = {
         let (ledger, catalog, stop) =
             (Arc::clone(&ledger), Arc::clone(&catalog), Arc::clone(&stop));
@@ -289,7 +336,7 @@ async fn drill(
                 &catalog,
                 &stop,
                 Duration::from_millis(500),
-                Duration::from_secs(10),
+                checkpoint_every,
             )
         })
     };
@@ -308,12 +355,29 @@ async fn drill(
     // Shard 0 also holds the gateway's database: its failover shakes both.
     let victim = 0;
     eprintln!("drill: failing over shard {victim}");
+    let old_leader = cluster(script, &["leader", &victim.to_string()])?;
     let killed_at = Instant::now();
     let killed = cluster(script, &["kill-primary", &victim.to_string()])?;
-    // Strict synchronous mode blocks the promoted standby's commits until a standby
-    // is back, so the dead node is restarted as a supervisor would restart it: it
-    // rejoins as the new primary's synchronous standby.
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // A real failover: Patroni promotes the other node once the dead one's leader key
+    // lapses in etcd.
+    let mut promoted = None;
+    while killed_at.elapsed() < Duration::from_secs(60) {
+        if let Ok(now) = cluster(script, &["leader", &victim.to_string()]) {
+            if !now.is_empty() && now != old_leader {
+                promoted = Some((now, killed_at.elapsed()));
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let Some((new_leader, promoted_after)) = promoted else {
+        return Err(format!(
+            "shard {victim}: no other node took over from {old_leader} within 60 s"
+        ));
+    };
+    // Strict synchronous mode blocks the promoted node's commits until a standby is
+    // back, so the dead node is restarted as a supervisor would: it rejoins (after
+    // pg_rewind) as the new primary's synchronous standby.
     cluster(script, &["revive"])?;
     let probe_ledger = Arc::clone(&ledger);
     let writable = tokio::task::spawn_blocking(move || {
@@ -324,7 +388,7 @@ async fn drill(
     match writable {
         Some(_) => {
             let after = killed_at.elapsed();
-            let _ = writeln!(report, "- shard {victim}'s primary killed with its Patroni ({killed}) and restarted 2 s later: the shard took writes again {:.1} s after the kill", after.as_secs_f64());
+            let _ = writeln!(report, "- shard {victim}'s primary killed with its Patroni ({killed}); Patroni promoted {new_leader} {:.1} s later; the dead node restarted and rejoined as synchronous standby, and the shard took writes again {:.1} s after the kill", promoted_after.as_secs_f64(), after.as_secs_f64());
             if after > Duration::from_secs(30) {
                 problems.push(format!(
                     "shard {victim} took {after:?} to take writes again"
@@ -365,6 +429,11 @@ async fn drill(
         .map_err(|e| e.to_string())?
         .map_err(|_| "the sweeper panicked".to_string())?;
     eprintln!("drill: settling open legs and checking");
+    // The checks connect afresh, as an operator's tool would: the load's pools still
+    // hold connections HAProxy cut when shard 0's primary died.
+    drop((ledger, catalog));
+    let (ledger, catalog) = connect(&urls, &catalog_url)?;
+    let ledger = Arc::new(ledger);
     {
         let ledger = Arc::clone(&ledger);
         tokio::task::spawn_blocking(move || settle(&ledger, Duration::from_secs(60)))
@@ -437,11 +506,12 @@ async fn main() -> ExitCode {
             workers,
             citizens,
             server,
-        } => {
-            tokio::task::spawn_blocking(move || bench(&shards, seconds, workers, citizens, &server))
-                .await
-                .unwrap_or_else(|e| Err(e.to_string()))
-        }
+            per_shard_rate,
+        } => tokio::task::spawn_blocking(move || {
+            bench(&shards, seconds, workers, citizens, &server, per_shard_rate)
+        })
+        .await
+        .unwrap_or_else(|e| Err(e.to_string())),
         Mode::Drill {
             env,
             script,

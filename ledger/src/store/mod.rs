@@ -104,8 +104,21 @@ impl PgLedger {
 }
 
 /// Applies every pending migration on one connection.
+///
+/// Instances starting together against a fresh database would each try to create the
+/// same tables (diesel's migrations take no lock), so they queue on an advisory lock
+/// per schema (tests migrate schemas of their own side by side) and every one after
+/// the first finds nothing left to run.
 pub fn run_migrations(conn: &mut PgConnection) -> Result<(), LedgerError> {
-    conn.run_pending_migrations(MIGRATIONS)
+    use diesel::RunQueryDsl;
+    diesel::sql_query("SELECT pg_advisory_lock(hashtext(current_schema()))").execute(conn)?;
+    let ran = conn
+        .run_pending_migrations(MIGRATIONS)
         .map(|_| ())
-        .map_err(|e| LedgerError::Migration(e.to_string()))
+        .map_err(|e| LedgerError::Migration(e.to_string()));
+    let unlocked =
+        diesel::sql_query("SELECT pg_advisory_unlock(hashtext(current_schema()))").execute(conn);
+    ran?;
+    unlocked?;
+    Ok(())
 }
