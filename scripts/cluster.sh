@@ -449,7 +449,9 @@ EOF
 # always retried on the other. A request that may have been processed (connection
 # closed without answer, or no answer within 10 s: paused) is replayed only when
 # replaying is harmless: safe methods, or a POST carrying an Idempotency-Key, which
-# the gateway answers from its idempotency record instead of executing twice.
+# the gateway answers from its idempotency record instead of executing twice. Never a
+# merchant's signed request: its nonce was spent by the gateway that saw it first, so
+# a replay could only be refused; the merchant re-signs and retries itself.
 listen gateway
   bind 127.0.0.1:$LB_PORT
   mode http
@@ -462,6 +464,8 @@ listen gateway
   retry-on conn-failure empty-response response-timeout
   acl replay_safe method GET HEAD OPTIONS
   acl replay_safe req.hdr(idempotency-key) -m found
+  acl signed req.hdr(x-nonce) -m found
+  http-request disable-l7-retry if signed
   http-request disable-l7-retry unless replay_safe
   server gw1 127.0.0.1:${GATEWAY_PORTS[0]} check
   server gw2 127.0.0.1:${GATEWAY_PORTS[1]} check
@@ -522,6 +526,9 @@ app_env() {
   local addr=$1
   echo "DATABASE_URL=postgres://postgres@127.0.0.1:$(lb_pg_port 0)/gateway"
   echo "REDIS_URL=${CLUSTER_GATEWAY_REDIS_URL:-$(redis_urls)}"
+  # Every gateway sweeps the sharded ledger's open legs and checkpoints its chains.
+  echo "SHARD_URLS=$(shard_urls ,)"
+  echo "CATALOG_URL=postgres://postgres@127.0.0.1:$(lb_pg_port 0)/catalog"
   echo "GATEWAY_ADDR=$addr"
   echo "SIMULATOR_ADDR=127.0.0.1:$SIM_PORT"
   echo "GATEWAY_PUBLIC_URL=http://127.0.0.1:$LB_PORT"
@@ -571,14 +578,29 @@ gateway_ready() {
 
 lb_ready() { [ "$(http_code "http://127.0.0.1:$LB_PORT/ready")" = 200 ]; }
 
+# The gateway's own database and the catalog on shard 0, the sharded ledger's database
+# on every shard.
 ensure_databases() {
-  local db
-  for db in gateway catalog; do
-    if [ -z "$(psql -h 127.0.0.1 -p "$(lb_pg_port 0)" -U postgres -d postgres -Atqc \
-      "select 1 from pg_database where datname = '$db'")" ]; then
-      psql -h 127.0.0.1 -p "$(lb_pg_port 0)" -U postgres -d postgres -qc "create database $db" >/dev/null
-    fi
+  local i s db dbs
+  s=$(shards)
+  for ((i = 0; i < s; i++)); do
+    dbs=(ledger)
+    [ "$i" -ne 0 ] || dbs+=(gateway catalog)
+    for db in "${dbs[@]}"; do
+      if [ -z "$(psql -h 127.0.0.1 -p "$(lb_pg_port "$i")" -U postgres -d postgres -Atqc \
+        "select 1 from pg_database where datname = '$db'")" ]; then
+        psql -h 127.0.0.1 -p "$(lb_pg_port "$i")" -U postgres -d postgres -qc "create database $db" >/dev/null
+      fi
+    done
   done
+}
+
+# The sharded ledger's databases, shard 0 first, separated by $1.
+shard_urls() {
+  local i s urls=()
+  s=$(shards)
+  for ((i = 0; i < s; i++)); do urls+=("postgres://postgres@127.0.0.1:$(lb_pg_port "$i")/ledger"); done
+  (IFS=$1; echo "${urls[*]}")
 }
 
 # --- orchestration ---------------------------------------------------------------
@@ -614,13 +636,12 @@ start_all() {
 }
 
 write_env() {
-  local s i urls=()
+  local s
   s=$(shards)
-  for ((i = 0; i < s; i++)); do urls+=("postgres://postgres@127.0.0.1:$(lb_pg_port "$i")/"); done
   cat >"$D/cluster.env" <<EOF
 CLUSTER_DIR="$D"
 CLUSTER_SHARDS="$s"
-SHARD_URLS="${urls[*]}"
+SHARD_URLS="$(shard_urls " ")"
 CATALOG_URL="postgres://postgres@127.0.0.1:$(lb_pg_port 0)/catalog"
 DATABASE_URL="postgres://postgres@127.0.0.1:$(lb_pg_port 0)/gateway"
 REDIS_URL="$(redis_urls)"

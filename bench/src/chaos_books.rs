@@ -7,6 +7,49 @@ use serde_json::Value;
 use crate::chaos_traffic::{Done, Final, Shared};
 use crate::world::World;
 
+/// One number from the gateway's database.
+pub fn scalar(url: &str, sql: &str) -> Result<i64, String> {
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    use diesel::{Connection, RunQueryDsl};
+    let mut conn = diesel::pg::PgConnection::establish(url).map_err(|e| e.to_string())?;
+    diesel::sql_query(sql)
+        .get_result::<N>(&mut conn)
+        .map(|r| r.n)
+        .map_err(|e| e.to_string())
+}
+
+/// Waits (up to 90 s) until the resumer has finished every payment an outside call
+/// left pending, then checks that no hold outlived its timeout.
+pub async fn await_settled(url: &str, problems: &mut Vec<String>) -> Result<(), String> {
+    const PENDING: &str = "SELECT count(*) AS n FROM payments WHERE status = 'pending'";
+    let started = std::time::Instant::now();
+    let mut pending = scalar(url, PENDING)?;
+    while pending > 0 && started.elapsed() < std::time::Duration::from_secs(90) {
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        pending = scalar(url, PENDING)?;
+    }
+    if pending > 0 {
+        problems.push(format!(
+            "{pending} payments still pending 90 s after the load stopped"
+        ));
+    }
+    // Holds that lapsed are released by the next batch; give one a moment to run.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let lapsed = scalar(
+        url,
+        "SELECT count(*) AS n FROM ledger_pending_holds WHERE status = 0 AND expires_at IS NOT NULL \
+         AND expires_at < (extract(epoch from now()) * 1e9)::bigint - 5000000000",
+    )?;
+    if lapsed > 0 {
+        problems.push(format!("{lapsed} holds outlived their timeout"));
+    }
+    Ok(())
+}
+
 pub async fn get_json(world: &World, path: &str, token: &str) -> Result<Value, String> {
     let res = world
         .http

@@ -19,6 +19,9 @@ use ledger::{
 };
 
 const VND: u32 = 704;
+/// The gateway chart's code for clearing accounts, so a gateway sweeping the same
+/// shards finds them as it would create them.
+const CLEARING_CODE: u16 = 7;
 pub const FUNDS: u64 = 10_000_000;
 
 /// A ledger database on each shard and one for the catalog, migrated.
@@ -88,7 +91,7 @@ pub fn setup(ledger: &ShardedLedger<PgLedger>, run: u64, count: usize) -> Result
         wallets.push(Side { shard, account });
     }
     ledger
-        .create_clearing_accounts(VND, 9)
+        .create_clearing_accounts(VND, CLEARING_CODE)
         .map_err(|e| e.to_string())?;
     for (s, members) in by_shard.iter().enumerate() {
         let shard = u16::try_from(s).map_err(|e| e.to_string())?;

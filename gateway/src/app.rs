@@ -160,8 +160,18 @@ pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
         timeout.saturating_mul(6),
     )
     .map_err(|e| StartupError::Other(format!("statement client: {e}")))?;
+    let shards = match config.shards.clone() {
+        None => None,
+        Some(map) => Some(Arc::new(
+            tokio::task::spawn_blocking(move || crate::shard_set::ShardSet::connect(&map))
+                .await
+                .map_err(|e| StartupError::Other(e.to_string()))?
+                .map_err(StartupError::Other)?,
+        )),
+    };
     Ok(AppState {
         config: Arc::new(config),
+        shards,
         ledger,
         committer,
         redis,
@@ -221,6 +231,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(routes::ledger::list_entries)
         .service(routes::ledger::trial_balance)
         .service(routes::ledger::verify)
+        .service(routes::shards::trial_balance)
+        .service(routes::shards::verify)
+        .service(routes::shards::clearing)
         .service(routes::sessions::create_session)
         .service(routes::sessions::end_session)
         .service(routes::me::get_me)

@@ -9,7 +9,9 @@
 //! - the webhook outbox;
 //! - the daily reconciliation of the previous day with every outside system;
 //! - pruning: idempotency records (after 25 hours), spent markers and sessions once
-//!   expired, delivered webhooks after 30 days, bill inquiries nobody paid after 90.
+//!   expired, delivered webhooks after 30 days, bill inquiries nobody paid after 90;
+//! - with a shard map: the sweep of open cross-shard legs, and the checkpoint over
+//!   every shard's chain head.
 
 use std::future::Future;
 use std::time::Duration;
@@ -161,8 +163,52 @@ async fn reconcile_yesterday(state: Data<AppState>) -> Result<(), ApiError> {
     Ok(())
 }
 
+async fn sweep_shards(state: Data<AppState>) -> Result<(), ApiError> {
+    let Some(shards) = state.shards.clone() else {
+        return Ok(());
+    };
+    let report = tokio::task::spawn_blocking(move || shards.ledger.sweep())
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    if !report.orphans.is_empty() {
+        tracing::error!(orphans = ?report.orphans, "cross-shard legs whose twin does not exist");
+    }
+    if report.posted + report.voided > 0 {
+        tracing::info!(
+            posted = report.posted,
+            voided = report.voided,
+            "swept cross-shard legs"
+        );
+    }
+    Ok(())
+}
+
+async fn checkpoint_shards(state: Data<AppState>) -> Result<(), ApiError> {
+    let Some(shards) = state.shards.clone() else {
+        return Ok(());
+    };
+    tokio::task::spawn_blocking(move || shards.ledger.checkpoint(&shards.catalog))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    Ok(())
+}
+
 /// Starts every background task.
 pub fn start(state: Data<AppState>) {
+    if state.shards.is_some() {
+        supervise(
+            "cross-shard sweep",
+            crate::shard_set::SWEEP_EVERY,
+            state.clone(),
+            sweep_shards,
+        );
+        supervise(
+            "shard checkpoint",
+            crate::shard_set::CHECKPOINT_EVERY,
+            state.clone(),
+            checkpoint_shards,
+        );
+    }
     supervise(
         "heartbeat",
         crate::instance::HEARTBEAT,

@@ -22,6 +22,9 @@ pub enum AccountKind {
     Merchant,
     /// The gateway's own fee income.
     FeeRevenue,
+    /// One shard's clearing position with another (`xs:a→b`, `xs:b←a`): what left
+    /// this shard for the other, or arrived from it. Each pair nets to zero.
+    Clearing,
 }
 
 impl AccountKind {
@@ -33,6 +36,7 @@ impl AccountKind {
             Self::BillerCollection => 4,
             Self::Merchant => 5,
             Self::FeeRevenue => 6,
+            Self::Clearing => 7,
         }
     }
 
@@ -44,6 +48,7 @@ impl AccountKind {
             4 => Some(Self::BillerCollection),
             5 => Some(Self::Merchant),
             6 => Some(Self::FeeRevenue),
+            7 => Some(Self::Clearing),
             _ => None,
         }
     }
@@ -53,9 +58,11 @@ impl AccountKind {
     pub const fn is_debit_normal(self) -> bool {
         match self {
             Self::BankSettlement | Self::ProviderSettlement => true,
-            Self::CitizenWallet | Self::BillerCollection | Self::Merchant | Self::FeeRevenue => {
-                false
-            }
+            Self::CitizenWallet
+            | Self::BillerCollection
+            | Self::Merchant
+            | Self::FeeRevenue
+            | Self::Clearing => false,
         }
     }
 }

@@ -125,6 +125,39 @@ pub struct Config {
     /// Prices insurance quotes as of this day instead of today (Vietnam time), to
     /// preview rates before they take effect on a staging gateway.
     pub pricing_date: Option<chrono::NaiveDate>,
+    /// The sharded ledger's shards and catalog, when `SHARD_URLS` is set.
+    pub shards: Option<ShardsConfig>,
+}
+
+/// The sharded ledger this instance sweeps, checkpoints and reports on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShardsConfig {
+    /// Shard 0, 1, ... in order (`SHARD_URLS`, separated by commas or spaces).
+    pub urls: Vec<String>,
+    /// Where checkpoints are kept beside the shards (`CATALOG_URL`).
+    pub catalog_url: String,
+}
+
+fn shards_config(env: &dyn Environment) -> Result<Option<ShardsConfig>, ConfigError> {
+    let Some(list) = env.var("SHARD_URLS") else {
+        return Ok(None);
+    };
+    let urls: Vec<String> = list
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|u| !u.is_empty())
+        .map(str::to_string)
+        .collect();
+    if urls.is_empty() || urls.len() > usize::from(ledger::shards::map::VSHARDS) {
+        return Err(ConfigError::Invalid {
+            name: "SHARD_URLS",
+            reason: "between 1 and 4096 database URLs".into(),
+        });
+    }
+    let catalog_url = env.var("CATALOG_URL").ok_or(ConfigError::Invalid {
+        name: "CATALOG_URL",
+        reason: "required when SHARD_URLS is set".into(),
+    })?;
+    Ok(Some(ShardsConfig { urls, catalog_url }))
 }
 
 /// Where variables come from: the process environment, or a map in tests.
@@ -312,6 +345,7 @@ impl Config {
                     }
                 })?),
             },
+            shards: shards_config(env)?,
         })
     }
 }
@@ -351,6 +385,33 @@ mod tests {
         assert!(c.admin_token.expose().starts_with("adm_"));
         assert!(c.webhook_allow_private);
         assert_eq!(c.database_url, "postgres://postgres@127.0.0.1:5432/gateway");
+    }
+
+    #[test]
+    fn a_shard_map_is_several_urls_and_needs_its_catalog() {
+        let env = |pairs: &[(&str, &str)]| -> HashMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        assert_eq!(Config::from_env(&env(&[]), true).unwrap().shards, None);
+        let two = env(&[
+            ("SHARD_URLS", "postgres://a/l, postgres://b/l"),
+            ("CATALOG_URL", "postgres://a/catalog"),
+        ]);
+        assert_eq!(
+            Config::from_env(&two, true).unwrap().shards,
+            Some(ShardsConfig {
+                urls: vec!["postgres://a/l".into(), "postgres://b/l".into()],
+                catalog_url: "postgres://a/catalog".into(),
+            })
+        );
+        let no_catalog = env(&[("SHARD_URLS", "postgres://a/l")]);
+        assert_eq!(
+            Config::from_env(&no_catalog, true).unwrap_err().to_string(),
+            "CATALOG_URL is invalid: required when SHARD_URLS is set"
+        );
     }
 
     #[test]

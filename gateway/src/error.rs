@@ -257,6 +257,7 @@ fn not_found_code(kind: &str) -> &'static str {
         "discrepancy" => "discrepancy_not_found",
         "statement" => "statement_not_found",
         "tax code" => "tax_code_not_found",
+        "shard map" => "shards_not_configured",
         _ => "not_found",
     }
 }

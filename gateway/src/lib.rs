@@ -28,6 +28,7 @@ pub mod revenue;
 pub mod routes;
 pub mod rules;
 pub mod schema;
+pub mod shard_set;
 pub mod state;
 pub mod system_accounts;
 pub mod usage;

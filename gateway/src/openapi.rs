@@ -62,6 +62,9 @@ number and VNeID, on a double-entry ledger. Amounts are integers in dong. Errors
         routes::ledger::list_entries,
         routes::ledger::trial_balance,
         routes::ledger::verify,
+        routes::shards::trial_balance,
+        routes::shards::verify,
+        routes::shards::clearing,
         routes::sessions::create_session,
         routes::sessions::end_session,
         routes::me::get_me,
@@ -102,6 +105,7 @@ number and VNeID, on a double-entry ledger. Amounts are integers in dong. Errors
     tags(
         (name = "operations", description = "Health, readiness and metrics"),
         (name = "ledger", description = "Accounts, entries and the journal's integrity"),
+        (name = "shards", description = "The sharded ledger, on a gateway started with SHARD_URLS and CATALOG_URL: the trial balance per shard and in total, every chain with the cross-shard checkpoints, and the clearing report between every pair of shards"),
         (name = "citizens", description = "VNeID sessions, the wallet, bank links, top-ups and withdrawals"),
         (name = "payments", description = "Transfers and other payments, step-up confirmation"),
         (name = "bills", description = "Billers, bill inquiries and insurance quotes; pay them with POST /v1/payments"),

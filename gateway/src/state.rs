@@ -23,4 +23,6 @@ pub struct AppState {
     pub funding: Arc<crate::funding::FundingProviders>,
     /// Fetches each outside system's daily statement.
     pub statements: Arc<adapters::statement::StatementClient>,
+    /// The sharded ledger this instance sweeps and checkpoints, when configured.
+    pub shards: Option<Arc<crate::shard_set::ShardSet>>,
 }

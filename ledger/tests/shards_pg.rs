@@ -305,3 +305,26 @@ fn bills_collect_on_each_shard_and_sweep_to_the_master_once_a_period() {
         .iter()
         .all(|p| p.nets_to_zero() && p.open_holds.is_empty()));
 }
+
+#[test]
+fn replicas_checkpointing_at_once_keep_one_checkpoint_per_number_everywhere() {
+    let (_tests, sharded, catalog) = setup(2);
+    assert_eq!(
+        sharded
+            .transfer(&transfer(1, (0, 0), (1, 0), 1_000))
+            .unwrap(),
+        Outcome::Committed
+    );
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                for _ in 0..3 {
+                    sharded.checkpoint(&catalog.ledger).unwrap();
+                }
+            });
+        }
+    });
+    let verified = sharded.verify(&catalog.ledger).unwrap();
+    assert!(verified.ok(), "{verified:?}");
+    assert!(verified.checkpoints >= 3);
+}

@@ -41,6 +41,34 @@ fn fresh_schema() -> (String, String) {
     )
 }
 
+/// A schema of its own beyond the gateway's, e.g. a shard's ledger; dropped with it.
+pub struct ExtraSchema {
+    pub url: String,
+    schema: String,
+}
+
+impl ExtraSchema {
+    pub fn new() -> Self {
+        let (url, schema) = fresh_schema();
+        Self { url, schema }
+    }
+}
+
+impl Default for ExtraSchema {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for ExtraSchema {
+    fn drop(&mut self) {
+        if let Ok(mut conn) = PgConnection::establish(&database_base_url()) {
+            let _ = diesel::sql_query(format!("DROP SCHEMA {} CASCADE", self.schema))
+                .execute(&mut conn);
+        }
+    }
+}
+
 /// A running gateway with its simulators.
 pub struct TestGateway {
     pub base_url: String,

@@ -20,12 +20,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use bench::chaos_books::check_books;
+use bench::chaos_books::{await_settled, check_books};
 use bench::chaos_traffic::{client_loop, Done, Shared, Tally};
 use bench::cluster::{free_port, wait_for_port, Postgres, Process, Redis};
 use bench::world::World;
 use clap::Parser;
-use diesel::{Connection, RunQueryDsl};
 use serde_json::{json, Value};
 
 #[derive(Parser)]
@@ -89,19 +88,6 @@ async fn first_success(world: &World, token: &str) -> Duration {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-}
-
-fn scalar(url: &str, sql: &str) -> Result<i64, String> {
-    #[derive(diesel::QueryableByName)]
-    struct N {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let mut conn = diesel::pg::PgConnection::establish(url).map_err(|e| e.to_string())?;
-    diesel::sql_query(sql)
-        .get_result::<N>(&mut conn)
-        .map(|r| r.n)
-        .map_err(|e| e.to_string())
 }
 
 async fn run(cli: Cli) -> Result<String, String> {
@@ -308,33 +294,7 @@ async fn run(cli: Cli) -> Result<String, String> {
 
     // Payments an outside call left pending are finished by the resumer.
     let url = pg.url("gateway");
-    let settle_started = Instant::now();
-    let mut pending = scalar(
-        &url,
-        "SELECT count(*) AS n FROM payments WHERE status = 'pending'",
-    )?;
-    while pending > 0 && settle_started.elapsed() < Duration::from_secs(90) {
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        pending = scalar(
-            &url,
-            "SELECT count(*) AS n FROM payments WHERE status = 'pending'",
-        )?;
-    }
-    if pending > 0 {
-        problems.push(format!(
-            "{pending} payments still pending 90 s after the load stopped"
-        ));
-    }
-    // Holds that lapsed are released by the next batch; give one a moment to run.
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let lapsed = scalar(
-        &url,
-        "SELECT count(*) AS n FROM ledger_pending_holds WHERE status = 0 AND expires_at IS NOT NULL \
-         AND expires_at < (extract(epoch from now()) * 1e9)::bigint - 5000000000",
-    )?;
-    if lapsed > 0 {
-        problems.push(format!("{lapsed} holds outlived their timeout"));
-    }
+    await_settled(&url, &mut problems).await?;
 
     let done = shared.done.lock().map(|d| d.clone()).unwrap_or_default();
     check_books(&world, &shared, &done, funds, &mut problems).await?;

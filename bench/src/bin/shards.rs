@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bench::capacity::Model;
-use bench::chaos_books::check_books;
+use bench::chaos_books::{await_settled, check_books, get_json};
 use bench::chaos_traffic::{client_loop, Shared, Tally};
 use bench::shard_load::{
     background, check, connect, percentiles, prepared_transactions, run_load, settle, setup,
@@ -259,13 +259,9 @@ async fn drill(
 ) -> Result<String, String> {
     let vars = read_env(env)?;
     let var = |k: &str| vars.get(k).cloned().ok_or(format!("{env} has no {k}"));
-    let prefixes: Vec<String> = var("SHARD_URLS")?
+    let urls: Vec<String> = var("SHARD_URLS")?
         .split_whitespace()
         .map(str::to_string)
-        .collect();
-    let urls: Vec<String> = prefixes
-        .iter()
-        .map(|p| format!("{}/ledger", p.trim_end_matches('/')))
         .collect();
     let catalog_url = var("CATALOG_URL")?;
     let shards = urls.len();
@@ -448,8 +444,11 @@ async fn drill(
         &mut report,
         &mut problems,
     )?;
-    for (n, prefix) in prefixes.iter().enumerate() {
-        let left = prepared_transactions(&format!("{}/postgres", prefix.trim_end_matches('/')))?;
+    for (n, url) in urls.iter().enumerate() {
+        let server = url
+            .rsplit_once('/')
+            .map_or(url.as_str(), |(server, _)| server);
+        let left = prepared_transactions(&format!("{server}/postgres"))?;
         if left > 0 {
             problems.push(format!("shard {n} has {left} prepared transactions"));
         }
@@ -460,6 +459,20 @@ async fn drill(
         !problems.iter().any(|p| p.contains("prepared"))
     );
 
+    // What the operator sees through HAProxy, from whichever gateway answers.
+    let admin = var("ADMIN_TOKEN")?;
+    let clearing = get_json(&world, "/v1/admin/shards/clearing", &admin).await?;
+    let verified = get_json(&world, "/v1/admin/shards/verify", &admin).await?;
+    let _ = writeln!(
+        report,
+        "- the operator's views through HAProxy: clearing balanced {}, {} holds open; verify ok {} over {} checkpoints (the gateways checkpoint every 10 s and sweep every second beside the drill's own sweeper)",
+        clearing["balanced"], clearing["open_holds"], verified["ok"], verified["checkpoints"]
+    );
+    if clearing["balanced"] != true || clearing["open_holds"] != 0 || verified["ok"] != true {
+        problems.push(format!("operator views: {clearing} {verified}"));
+    }
+
+    await_settled(&var("DATABASE_URL")?, &mut problems).await?;
     let done = shared.done.lock().map(|d| d.clone()).unwrap_or_default();
     check_books(&world, &shared, &done, funds, &mut problems).await?;
     let errors = shared

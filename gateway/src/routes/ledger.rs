@@ -245,6 +245,17 @@ pub struct CurrencyTotals {
     pub balanced: bool,
 }
 
+pub fn currency_totals(t: &ledger::LedgerTotals) -> CurrencyTotals {
+    CurrencyTotals {
+        currency: currency(t.ledger),
+        debits_posted: t.debits_posted,
+        credits_posted: t.credits_posted,
+        debits_pending: t.debits_pending,
+        credits_pending: t.credits_pending,
+        balanced: t.balanced(),
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct TrialBalance {
     pub currencies: Vec<CurrencyTotals>,
@@ -267,17 +278,7 @@ pub async fn trial_balance(
     let totals = web::block(move || ledger.totals())
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))??;
-    let currencies = totals
-        .iter()
-        .map(|t| CurrencyTotals {
-            currency: currency(t.ledger),
-            debits_posted: t.debits_posted,
-            credits_posted: t.credits_posted,
-            debits_pending: t.debits_pending,
-            credits_pending: t.credits_pending,
-            balanced: t.balanced(),
-        })
-        .collect();
+    let currencies = totals.iter().map(currency_totals).collect();
     Ok(HttpResponse::Ok().json(TrialBalance { currencies }))
 }
 
@@ -316,7 +317,11 @@ pub async fn verify(
     let report = web::block(move || ledger.verify())
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))??;
-    Ok(HttpResponse::Ok().json(VerifyView {
+    Ok(HttpResponse::Ok().json(verify_view(report)))
+}
+
+pub fn verify_view(report: ledger::VerifyReport) -> VerifyView {
+    VerifyView {
         ok: report.ok,
         transfers_checked: report.transfers_checked,
         head_hash: report.head_hash,
@@ -325,5 +330,5 @@ pub async fn verify(
             transfer_id: b.transfer_id.map(|id| ids::encode(ids::TRANSFER, id)),
             reason: b.reason,
         }),
-    }))
+    }
 }

@@ -17,3 +17,4 @@ pub mod payments;
 pub mod reconciliation;
 pub mod revenue;
 pub mod sessions;
+pub mod shards;

@@ -39,6 +39,12 @@ pub enum ShardError {
     Unexpected { shard: u16, cause: UnexpectedResult },
     #[error("there is no shard {0}")]
     NoSuchShard(u16),
+    /// A clearing account exists with other settings (another ledger or code).
+    #[error("shard {shard} refused a clearing account: {result:?}")]
+    ClearingAccountRefused {
+        shard: u16,
+        result: CreateAccountResult,
+    },
 }
 
 /// What one sweep did.
@@ -93,12 +99,21 @@ impl<S: Shard> ShardedLedger<S> {
     }
 
     /// Creates every shard's clearing accounts (idempotent: existing ones answer
-    /// `exists`).
+    /// `exists`; one that exists with another ledger or code is an error).
     pub fn create_clearing_accounts(&self, ledger: u32, code: u16) -> Result<(), ShardError> {
         let count = self.shard_count();
         for home in 0..count {
             let accounts = clearing::accounts_of(home, count, ledger, code);
-            self.on(home, |s| s.create_accounts(&accounts))?;
+            let results = self.on(home, |s| s.create_accounts(&accounts))?;
+            if let Some(&refused) = results
+                .iter()
+                .find(|r| !matches!(r, CreateAccountResult::Ok | CreateAccountResult::Exists))
+            {
+                return Err(ShardError::ClearingAccountRefused {
+                    shard: home,
+                    result: refused,
+                });
+            }
         }
         Ok(())
     }

@@ -123,9 +123,11 @@ impl ShardedLedger<PgLedger> {
     }
 
     /// Takes a checkpoint of every shard's head, after the last one the catalog
-    /// holds, and keeps it in the catalog and on every shard.
+    /// holds, and keeps it in the catalog and on every shard. Replicas may race: the
+    /// catalog keeps the first checkpoint under each number, and that one, whoever
+    /// made it, is what every shard keeps.
     pub fn checkpoint(&self, catalog: &PgLedger) -> Result<Checkpoint, LedgerError> {
-        let last = catalog.checkpoints()?.pop();
+        let last = catalog.last_checkpoint()?;
         let heads = self
             .shards()
             .iter()
@@ -133,10 +135,13 @@ impl ShardedLedger<PgLedger> {
             .collect::<Result<Vec<_>, _>>()?;
         let next = Checkpoint::next(last.as_ref(), heads);
         catalog.store_checkpoint(&next)?;
+        let kept = catalog
+            .checkpoint_numbered(next.number)?
+            .ok_or_else(|| LedgerError::Corrupt(format!("checkpoint {} vanished", next.number)))?;
         for shard in self.shards() {
-            shard.store_checkpoint(&next)?;
+            shard.store_checkpoint(&kept)?;
         }
-        Ok(next)
+        Ok(kept)
     }
 
     /// Verifies every shard's chain, the catalog's run of checkpoints, that every

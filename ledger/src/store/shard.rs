@@ -113,8 +113,25 @@ impl PgLedger {
 
     /// Every checkpoint kept here, oldest first.
     pub fn checkpoints(&self) -> Result<Vec<Checkpoint>, LedgerError> {
-        let rows: Vec<CheckpointRow> = ledger_checkpoints::table
-            .order(ledger_checkpoints::number)
+        self.load_checkpoints(None, false)
+    }
+
+    /// The newest checkpoint kept here.
+    pub fn last_checkpoint(&self) -> Result<Option<Checkpoint>, LedgerError> {
+        Ok(self.load_checkpoints(None, true)?.pop())
+    }
+
+    /// The checkpoint kept here under `number`.
+    pub fn checkpoint_numbered(&self, number: i64) -> Result<Option<Checkpoint>, LedgerError> {
+        Ok(self.load_checkpoints(Some(number), false)?.pop())
+    }
+
+    fn load_checkpoints(
+        &self,
+        number: Option<i64>,
+        newest_only: bool,
+    ) -> Result<Vec<Checkpoint>, LedgerError> {
+        let mut query = ledger_checkpoints::table
             .select((
                 ledger_checkpoints::number,
                 ledger_checkpoints::previous_root,
@@ -122,7 +139,16 @@ impl PgLedger {
                 ledger_checkpoints::head_hashes,
                 ledger_checkpoints::root,
             ))
-            .load(&mut self.conn()?)?;
+            .into_boxed();
+        if let Some(n) = number {
+            query = query.filter(ledger_checkpoints::number.eq(n));
+        }
+        query = if newest_only {
+            query.order(ledger_checkpoints::number.desc()).limit(1)
+        } else {
+            query.order(ledger_checkpoints::number)
+        };
+        let rows: Vec<CheckpointRow> = query.load(&mut self.conn()?)?;
         rows.into_iter()
             .map(|(number, previous, seqs, hashes, root)| {
                 if seqs.len() != hashes.len() {

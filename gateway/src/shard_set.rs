@@ -1,0 +1,51 @@
+//! The sharded ledger this instance looks after when `SHARD_URLS` is set: every
+//! replica sweeps the cross-shard legs a crashed or paused driver left open (the
+//! protocol makes duplicated sweeps harmless) and takes the checkpoint that ties the
+//! shards' hash chains together; the operator's views read it.
+//!
+//! The gateway's own payments still run on `DATABASE_URL`: routing citizens' wallets
+//! and payments to their home shards is not built yet.
+
+use std::time::Duration;
+
+use ledger::shards::ShardedLedger;
+use ledger::{LedgerError, PgLedger};
+
+use crate::chart::{AccountKind, VND};
+use crate::config::ShardsConfig;
+
+/// How often the sweeper looks for open legs.
+pub const SWEEP_EVERY: Duration = Duration::from_secs(1);
+/// How often a checkpoint is taken, as the scale-out design has it.
+pub const CHECKPOINT_EVERY: Duration = Duration::from_secs(10);
+
+pub struct ShardSet {
+    pub ledger: ShardedLedger<PgLedger>,
+    pub catalog: PgLedger,
+}
+
+impl ShardSet {
+    /// Connects to every shard and the catalog, migrates them and makes sure every
+    /// clearing account exists. Small pools: sweeps, checkpoints and views only.
+    pub fn connect(config: &ShardsConfig) -> Result<Self, String> {
+        // Errors name the shard, not its URL: a URL may carry a password.
+        let open = |url: &str, name: String| -> Result<PgLedger, String> {
+            let fail = |e: LedgerError| format!("{name}: {e}");
+            let ledger = PgLedger::connect(url, 2).map_err(fail)?;
+            ledger.migrate().map_err(fail)?;
+            Ok(ledger)
+        };
+        let shards = (0..)
+            .zip(&config.urls)
+            .map(|(n, u): (u16, _)| open(u, format!("shard {n}")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let ledger = ShardedLedger::new(shards);
+        ledger
+            .create_clearing_accounts(VND, AccountKind::Clearing.code())
+            .map_err(|e| e.to_string())?;
+        Ok(Self {
+            ledger,
+            catalog: open(&config.catalog_url, "the catalog".into())?,
+        })
+    }
+}
