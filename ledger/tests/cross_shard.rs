@@ -11,7 +11,9 @@ use std::rc::Rc;
 
 use common::model::MemoryLedger;
 use ledger::shards::clearing;
-use ledger::shards::protocol::{derive, resolve, CrossShardTransfer, Decision, Outcome, Side};
+use ledger::shards::protocol::{
+    derive, resolve, AbortReason, CrossShardTransfer, Decision, Outcome, Side,
+};
 use ledger::shards::{Shard, ShardFailure, ShardedLedger};
 use ledger::{
     Account, AccountFlags, CreateAccountResult, CreateTransferResult, PendingHold, PendingStatus,
@@ -399,7 +401,9 @@ fn a_leg_whose_payer_shard_never_decides_waits_then_follows_the_lapse() {
     // The driver coming back late finds the transfer aborted, and says so.
     assert_eq!(
         ledger.transfer(&t).unwrap(),
-        Outcome::Aborted(CreateTransferResult::PendingTransferExpired)
+        Outcome::Aborted(AbortReason::Refused(
+            CreateTransferResult::PendingTransferExpired
+        ))
     );
     let payer = a.ledger.borrow().set.accounts[&wallet(0, 0)];
     assert_eq!((payer.debits_pending, payer.debits_posted), (0, 0));
@@ -410,4 +414,48 @@ fn a_leg_whose_payer_shard_never_decides_waits_then_follows_the_lapse() {
             .unwrap(),
         vec![CreateTransferResult::Exists]
     );
+}
+
+#[test]
+fn a_payee_shard_that_does_not_answer_aborts_at_once_and_frees_the_payer() {
+    let world = Rc::new(World {
+        now: Cell::new(1_000 * SECOND),
+        fates: RefCell::new(VecDeque::new()),
+    });
+    let ledger = cluster(&world);
+    let t = CrossShardTransfer {
+        id: 88,
+        payer: Side {
+            shard: 0,
+            account: wallet(0, 1),
+        },
+        payee: Side {
+            shard: 2,
+            account: wallet(2, 1),
+        },
+        amount: 9_000,
+        ledger: VND,
+        code: 3,
+        timeout: TIMEOUT,
+        user_data_64: 0,
+    };
+    // The hold is placed; the payee's shard is down; the void on a is answered.
+    *world.fates.borrow_mut() = [(Fate::Answered, false), (Fate::LostBefore, false)].into();
+    assert_eq!(
+        ledger.transfer(&t).unwrap(),
+        Outcome::Aborted(AbortReason::PayeeShardUnavailable)
+    );
+    let payer = ledger.shards()[0].ledger.borrow().set.accounts[&wallet(0, 1)];
+    assert_eq!((payer.debits_pending, payer.debits_posted), (0, 0));
+    // The payee's shard comes back: a retry under the same id says the same, and
+    // creates nothing there that stays open.
+    assert_eq!(
+        ledger.transfer(&t).unwrap(),
+        Outcome::Aborted(AbortReason::Refused(
+            CreateTransferResult::PendingTransferAlreadyVoided
+        ))
+    );
+    assert_eq!(ledger.sweep().waiting, 0);
+    let payee = ledger.shards()[2].ledger.borrow().set.accounts[&wallet(2, 1)];
+    assert_eq!((payee.credits_pending, payee.credits_posted), (0, FUNDS));
 }

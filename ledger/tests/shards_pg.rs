@@ -10,7 +10,7 @@ use ledger::hash::chain_hash;
 use ledger::shards::checkpoint::CheckpointFault;
 use ledger::shards::collection::Collection;
 use ledger::shards::map::account_id;
-use ledger::shards::protocol::{resolve, CrossShardTransfer, Decision, Outcome, Side};
+use ledger::shards::protocol::{resolve, AbortReason, CrossShardTransfer, Decision, Outcome, Side};
 use ledger::shards::{Shard, ShardedLedger};
 use ledger::{Account, AccountFlags, CreateTransferResult as R, PgLedger, Transfer};
 
@@ -86,7 +86,7 @@ fn transfers_cross_shards_once_and_the_books_say_so() {
     let too_much = transfer(2, (0, 0), (1, 0), 60_001);
     assert_eq!(
         sharded.transfer(&too_much).unwrap(),
-        Outcome::Aborted(R::ExceedsCredits)
+        Outcome::Aborted(AbortReason::Refused(R::ExceedsCredits))
     );
     let same_shard = transfer(3, (1, 0), (1, 1), 1_000);
     assert_eq!(sharded.transfer(&same_shard).unwrap(), Outcome::Committed);

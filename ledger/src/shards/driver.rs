@@ -9,8 +9,8 @@ use crate::{CreateAccountResult, CreateTransferResult as R};
 use super::clearing;
 use super::collection::{sweep_transfer, Collection};
 use super::protocol::{
-    decided, placed, resolve, sweep_decision, CrossShardTransfer, Decision, Outcome, Side,
-    UnexpectedResult,
+    decided, placed, resolve, sweep_decision, AbortReason, CrossShardTransfer, Decision, Outcome,
+    Side, UnexpectedResult,
 };
 
 /// Why a shard could not answer (down, failing over, unreachable).
@@ -127,22 +127,30 @@ impl<S: Shard> ShardedLedger<S> {
             return Ok(if placed(result) {
                 Outcome::Committed
             } else {
-                Outcome::Aborted(result)
+                Outcome::Aborted(AbortReason::Refused(result))
             });
         }
         let (a, b) = (t.payer.shard, t.payee.shard);
         let hold = t.payer_hold();
         let held = one(self.on(a, |s| s.create_transfers(&[hold]))?);
         if !placed(held) {
-            return Ok(Outcome::Aborted(held));
+            return Ok(Outcome::Aborted(AbortReason::Refused(held)));
         }
         let leg = t.payee_leg();
         // An unreachable payee shard aborts at once rather than waiting for the hold to
         // lapse: if the leg was written after all, the sweeper voids it from a's void.
         let (wanted, refusal, leg_stands) = match self.on(b, |s| s.create_transfers(&[leg])) {
             Ok(results) if placed(one(results.clone())) => (Decision::Commit, None, true),
-            Ok(results) => (Decision::Abort, Some(one(results)), false),
-            Err(_) => (Decision::Abort, Some(R::CreditAccountNotFound), false),
+            Ok(results) => (
+                Decision::Abort,
+                Some(AbortReason::Refused(one(results))),
+                false,
+            ),
+            Err(_) => (
+                Decision::Abort,
+                Some(AbortReason::PayeeShardUnavailable),
+                false,
+            ),
         };
         let decision_result = one(self.on(a, |s| s.create_transfers(&[resolve(hold.id, wanted)]))?);
         let decision = decided("decide", wanted, decision_result)
@@ -155,10 +163,9 @@ impl<S: Shard> ShardedLedger<S> {
         }
         Ok(match decision {
             Decision::Commit => Outcome::Committed,
-            Decision::Abort => Outcome::Aborted(match (refusal, decision_result) {
-                (Some(reason), _) => reason,
-                (None, reason) => reason,
-            }),
+            Decision::Abort => {
+                Outcome::Aborted(refusal.unwrap_or(AbortReason::Refused(decision_result)))
+            }
         })
     }
 

@@ -49,11 +49,20 @@ pub enum Decision {
     Abort,
 }
 
-/// The answer a caller gets: committed, or aborted with the ledger's reason.
+/// The answer a caller gets: committed, or aborted and why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     Committed,
-    Aborted(R),
+    Aborted(AbortReason),
+}
+
+/// Why a transfer aborted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AbortReason {
+    /// A ledger refused a step (the payer's funds, the payee's account, a lapsed hold).
+    Refused(R),
+    /// The payee's shard did not answer, so the payer's hold was voided.
+    PayeeShardUnavailable,
 }
 
 /// A result that none of the protocol's steps can produce unless the ledger or the
