@@ -56,22 +56,4 @@ target/release/loadgen --pgbench-1 "$pgbench_1" --pgbench-32 "$pgbench_32" --gat
   --gateway-pid "$gateway_pid" "$@" >"$report"
 cat "$report"
 
-{
-  echo "<!-- gateway-bench:start -->"
-  echo "Measured $(date -u +%Y-%m-%d) on this machine ($(nproc) cores) with \`bash scripts/bench-gateway.sh $*\`."
-  echo
-  cat "$report"
-  echo "<!-- gateway-bench:end -->"
-} >"$report.section"
-python3 - "$report.section" <<'PY'
-import re, sys
-section = open(sys.argv[1]).read().strip()
-text = open("BENCHMARKS.md").read()
-pattern = re.compile(r"<!-- gateway-bench:start -->.*?<!-- gateway-bench:end -->", re.S)
-if pattern.search(text):
-    text = pattern.sub(lambda _: section, text)
-else:
-    text += "\n" + section + "\n"
-open("BENCHMARKS.md", "w").write(text)
-PY
-echo "BENCHMARKS.md updated"
+python3 scripts/write-section.py BENCHMARKS.md gateway-bench "$report" "bash scripts/bench-gateway.sh $*"

@@ -22,22 +22,4 @@ args=(bench --shards 1,2,4 "$@")
 [ -z "$per_shard" ] || args+=(--per-shard-rate "$per_shard")
 report=$(mktemp)
 target/release/shards "${args[@]}" | tee "$report"
-{
-  echo "<!-- shards-bench:start -->"
-  echo "Measured $(date -u +%Y-%m-%d) on this machine ($(nproc) cores) with \`bash scripts/bench-shards.sh $*\`."
-  echo
-  cat "$report"
-  echo "<!-- shards-bench:end -->"
-} >"$report.section"
-python3 - "$report.section" <<'PY'
-import re, sys
-section = open(sys.argv[1]).read().strip()
-text = open("BENCHMARKS.md").read()
-pattern = re.compile(r"<!-- shards-bench:start -->.*?<!-- shards-bench:end -->", re.S)
-if pattern.search(text):
-    text = pattern.sub(lambda _: section, text)
-else:
-    text = text.rstrip() + "\n\n## Across shards\n\n" + section + "\n"
-open("BENCHMARKS.md", "w").write(text)
-PY
-echo "BENCHMARKS.md updated"
+python3 scripts/write-section.py BENCHMARKS.md shards-bench "$report" "bash scripts/bench-shards.sh $*" "Across shards"

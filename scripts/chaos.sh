@@ -20,19 +20,4 @@ report=$(mktemp)
   --gateway-bin "target/$profile/gateway" --simulators-bin "target/$profile/simulators" \
   | tee "$report"
 [ "$profile" = release ] || exit 0
-{
-  echo "<!-- chaos:start -->"
-  echo "Measured $(date -u +%Y-%m-%d) on this machine with \`bash scripts/chaos.sh $kills\`:"
-  echo
-  cat "$report"
-  echo "<!-- chaos:end -->"
-} >"$report.section"
-python3 - "$report.section" <<'PY'
-import re, sys, os
-section = open(sys.argv[1]).read().strip()
-text = open("RELIABILITY.md").read() if os.path.exists("RELIABILITY.md") else "# Reliability\n"
-pattern = re.compile(r"<!-- chaos:start -->.*?<!-- chaos:end -->", re.S)
-text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section + "\n"
-open("RELIABILITY.md", "w").write(text)
-PY
-echo "RELIABILITY.md updated"
+python3 scripts/write-section.py RELIABILITY.md chaos "$report" "bash scripts/chaos.sh $kills"

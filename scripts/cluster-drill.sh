@@ -36,19 +36,4 @@ if [ "$status" -ne 0 ]; then
   exit "$status"
 fi
 [ "$profile" = release ] || exit 0
-{
-  echo "<!-- cluster-drill:start -->"
-  echo "Measured $(date -u +%Y-%m-%d) on this machine with \`bash scripts/cluster-drill.sh\`:"
-  echo
-  cat "$report"
-  echo "<!-- cluster-drill:end -->"
-} >"$report.section"
-python3 - "$report.section" <<'PY'
-import re, sys, os
-section = open(sys.argv[1]).read().strip()
-text = open("RELIABILITY.md").read() if os.path.exists("RELIABILITY.md") else "# Reliability\n"
-pattern = re.compile(r"<!-- cluster-drill:start -->.*?<!-- cluster-drill:end -->", re.S)
-text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip() + "\n\n## The scale-out drill\n\n" + section + "\n"
-open("RELIABILITY.md", "w").write(text)
-PY
-echo "RELIABILITY.md updated"
+python3 scripts/write-section.py RELIABILITY.md cluster-drill "$report" "bash scripts/cluster-drill.sh" "The scale-out drill"

@@ -50,6 +50,23 @@ pub async fn await_settled(url: &str, problems: &mut Vec<String>) -> Result<(), 
     Ok(())
 }
 
+/// A 5xx other than 503 is a bug: a dependency that is down answers 503.
+pub fn server_errors(s: &Shared, problems: &mut Vec<String>) {
+    let errors = s
+        .tally
+        .server_errors
+        .lock()
+        .map(|e| e.clone())
+        .unwrap_or_default();
+    if !errors.is_empty() {
+        problems.push(format!(
+            "{} answers were a 5xx other than 503: {:?}",
+            errors.len(),
+            errors.iter().take(3).collect::<Vec<_>>()
+        ));
+    }
+}
+
 pub async fn get_json(world: &World, path: &str, token: &str) -> Result<Value, String> {
     let res = world
         .http

@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use bench::chaos_books::{await_settled, check_books};
+use bench::chaos_books::{await_settled, check_books, server_errors};
 use bench::chaos_traffic::{client_loop, Done, Shared, Tally};
 use bench::cluster::{free_port, wait_for_port, Postgres, Process, Redis};
 use bench::world::World;
@@ -299,19 +299,7 @@ async fn run(cli: Cli) -> Result<String, String> {
     let done = shared.done.lock().map(|d| d.clone()).unwrap_or_default();
     check_books(&world, &shared, &done, funds, &mut problems).await?;
 
-    let errors = shared
-        .tally
-        .server_errors
-        .lock()
-        .map(|e| e.clone())
-        .unwrap_or_default();
-    if !errors.is_empty() {
-        problems.push(format!(
-            "{} answers were a 5xx other than 503: {:?}",
-            errors.len(),
-            errors.iter().take(3).collect::<Vec<_>>()
-        ));
-    }
+    server_errors(&shared, &mut problems);
     let mut out = String::new();
     let _ = writeln!(out, "- Gateway killed with SIGKILL under load **{}** times and restarted (ready again after {:.1} s on average); {} clients kept every unanswered request going under its key.",
         cli.kills, restarts.iter().map(Duration::as_secs_f64).sum::<f64>() / restarts.len().max(1) as f64, cli.clients);

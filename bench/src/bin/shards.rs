@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bench::capacity::Model;
-use bench::chaos_books::{await_settled, check_books, get_json};
+use bench::chaos_books::{await_settled, check_books, get_json, server_errors};
 use bench::chaos_traffic::{client_loop, Shared, Tally};
 use bench::shard_load::{
     background, check, connect, percentiles, prepared_transactions, run_load, settle, setup,
@@ -475,19 +475,7 @@ async fn drill(
     await_settled(&var("DATABASE_URL")?, &mut problems).await?;
     let done = shared.done.lock().map(|d| d.clone()).unwrap_or_default();
     check_books(&world, &shared, &done, funds, &mut problems).await?;
-    let errors = shared
-        .tally
-        .server_errors
-        .lock()
-        .map(|e| e.clone())
-        .unwrap_or_default();
-    if !errors.is_empty() {
-        problems.push(format!(
-            "{} gateway answers were a 5xx other than 503: {:?}",
-            errors.len(),
-            errors.iter().take(3).collect::<Vec<_>>()
-        ));
-    }
+    server_errors(&shared, &mut problems);
     let answered = tally.answers.lock().map(|a| a.len()).unwrap_or(0);
     let (p50, p99) = percentiles(&tally);
     let mut out = String::new();

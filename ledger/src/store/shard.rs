@@ -3,6 +3,7 @@
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use super::read::EntrySide;
 use super::rows::{uuid, HoldRow, TransferRow};
 use super::schema::{ledger_checkpoints, ledger_head, ledger_pending_holds, ledger_transfers};
 use super::{LedgerError, PgLedger};
@@ -36,23 +37,33 @@ impl PgLedger {
 
     /// The pending transfers whose holds are still open and debit any of `accounts`.
     pub fn pending_debiting(&self, accounts: &[u128]) -> Result<Vec<Transfer>, LedgerError> {
-        let accounts: Vec<Uuid> = accounts.iter().map(|&id| uuid(id)).collect();
-        let open: Vec<Uuid> = ledger_pending_holds::table
-            .filter(ledger_pending_holds::debit_account_id.eq_any(accounts))
-            .filter(ledger_pending_holds::status.eq(PendingStatus::Pending.to_db()))
-            .select(ledger_pending_holds::id)
-            .load(&mut self.conn()?)?;
-        self.transfers_by_uuid(open)
+        self.open_holds_on(accounts, EntrySide::Debit)
     }
 
     /// The pending transfers whose holds are still open and credit any of `accounts`.
     pub fn pending_crediting(&self, accounts: &[u128]) -> Result<Vec<Transfer>, LedgerError> {
+        self.open_holds_on(accounts, EntrySide::Credit)
+    }
+
+    fn open_holds_on(
+        &self,
+        accounts: &[u128],
+        side: EntrySide,
+    ) -> Result<Vec<Transfer>, LedgerError> {
         let accounts: Vec<Uuid> = accounts.iter().map(|&id| uuid(id)).collect();
-        let open: Vec<Uuid> = ledger_pending_holds::table
-            .filter(ledger_pending_holds::credit_account_id.eq_any(accounts))
+        let open = ledger_pending_holds::table
             .filter(ledger_pending_holds::status.eq(PendingStatus::Pending.to_db()))
             .select(ledger_pending_holds::id)
-            .load(&mut self.conn()?)?;
+            .into_boxed();
+        let open: Vec<Uuid> = match side {
+            EntrySide::Debit => {
+                open.filter(ledger_pending_holds::debit_account_id.eq_any(accounts))
+            }
+            EntrySide::Credit => {
+                open.filter(ledger_pending_holds::credit_account_id.eq_any(accounts))
+            }
+        }
+        .load(&mut self.conn()?)?;
         self.transfers_by_uuid(open)
     }
 
