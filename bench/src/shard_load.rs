@@ -24,6 +24,10 @@ const VND: u32 = 704;
 const CLEARING_CODE: u16 = 7;
 pub const FUNDS: u64 = 10_000_000;
 
+/// Connections per shard: its writer's, the sweeper's and the checks'. Four shards and
+/// a catalog stay well inside a server's default 100 connections.
+const POOL: u32 = 8;
+
 /// A ledger database on each shard and one for the catalog, migrated.
 pub fn connect(
     shard_urls: &[String],
@@ -31,7 +35,7 @@ pub fn connect(
 ) -> Result<(ShardedLedger<PgLedger>, PgLedger), String> {
     let open = |url: &str| -> Result<PgLedger, String> {
         ensure_database(url)?;
-        let ledger = PgLedger::connect(url, 24).map_err(|e| format!("{url}: {e}"))?;
+        let ledger = PgLedger::connect(url, POOL).map_err(|e| format!("{url}: {e}"))?;
         ledger.migrate().map_err(|e| format!("{url}: {e}"))?;
         Ok(ledger)
     };
