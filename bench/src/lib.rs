@@ -9,5 +9,6 @@ pub mod cluster;
 pub mod cpu;
 pub mod load;
 pub mod seed;
+pub mod shard_bench;
 pub mod shard_load;
 pub mod world;
