@@ -45,6 +45,7 @@ pub fn bench(
             run,
             workers,
             duration: Duration::from_secs(seconds),
+            p2p_share: 1.0,
             cross_share: 1.0,
             hold_timeout: 30,
             retry_for: Duration::from_secs(10),

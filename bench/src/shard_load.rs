@@ -10,6 +10,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use diesel::{Connection, RunQueryDsl};
+use ledger::shards::collection::Collection;
 use ledger::shards::map::{account_id, vshard_of_key, ShardMap};
 use ledger::shards::protocol::{CrossShardTransfer, Outcome, Side};
 use ledger::shards::{Shard, ShardedLedger};
@@ -70,14 +71,41 @@ pub fn with_writers(
     )
 }
 
-/// Citizens' wallets, each on the shard its key's vshard maps to.
+/// Citizens' wallets, each on the shard its key's vshard maps to, and the accounts
+/// they pay bills and a large merchant into.
 pub struct Citizens {
     pub wallets: Vec<Side>,
     pub by_shard: Vec<Vec<usize>>,
+    /// EVN's collection, then a large merchant's: a sub-account on every shard and the
+    /// master account on shard 0.
+    pub collections: [Collection; 2],
 }
 
 fn funding(shard: u16) -> u128 {
     account_id(4094, u128::from(shard) + 1)
+}
+
+const BILL: u16 = 4;
+const MERCHANT: u16 = 5;
+
+/// A biller's or merchant's accounts for this run: the sub-account on every shard
+/// and the master on shard 0.
+fn collection(run: u64, code: u16, shards: u16) -> Collection {
+    let id = |n: u128| account_id(4092, (u128::from(run) << 40) | (u128::from(code) << 20) | n);
+    Collection {
+        master: Side {
+            shard: 0,
+            account: id(0xF_FFFF),
+        },
+        sub_accounts: (0..shards)
+            .map(|s| Side {
+                shard: s,
+                account: id(u128::from(s)),
+            })
+            .collect(),
+        ledger: VND,
+        code,
+    }
 }
 
 /// Creates and funds `count` citizens (idempotent: a run over existing ones reuses
@@ -97,9 +125,30 @@ pub fn setup(ledger: &ShardedLedger<PgLedger>, run: u64, count: usize) -> Result
     ledger
         .create_clearing_accounts(VND, CLEARING_CODE)
         .map_err(|e| e.to_string())?;
+    let count = u16::try_from(ledger.shards().len()).map_err(|e| e.to_string())?;
+    let collections = [
+        collection(run, BILL, count),
+        collection(run, MERCHANT, count),
+    ];
     for (s, members) in by_shard.iter().enumerate() {
         let shard = u16::try_from(s).map_err(|e| e.to_string())?;
         let mut accounts = vec![Account::new(funding(shard), VND, 1, AccountFlags::NONE)];
+        // Collection accounts never go below zero: a sweep takes only what is there.
+        for c in &collections {
+            let mine = c
+                .sub_accounts
+                .iter()
+                .chain([&c.master])
+                .filter(|a| a.shard == shard);
+            accounts.extend(mine.map(|a| {
+                Account::new(
+                    a.account,
+                    VND,
+                    c.code,
+                    AccountFlags::DEBITS_MUST_NOT_EXCEED_CREDITS,
+                )
+            }));
+        }
         accounts.extend(members.iter().map(|&i| {
             Account::new(
                 wallets[i].account,
@@ -131,7 +180,11 @@ pub fn setup(ledger: &ShardedLedger<PgLedger>, run: u64, count: usize) -> Result
             }
         }
     }
-    Ok(Citizens { wallets, by_shard })
+    Ok(Citizens {
+        wallets,
+        by_shard,
+        collections,
+    })
 }
 
 /// What the load did.
@@ -147,6 +200,9 @@ pub struct LoadPlan {
     pub run: u64,
     pub workers: usize,
     pub duration: Duration,
+    /// The share of payments that are P2P; the rest are bills (three in four) and
+    /// payments to a large merchant, both paid on the payer's own shard.
+    pub p2p_share: f64,
     /// Of transfers between citizens, the share whose payee lives on another shard.
     pub cross_share: f64,
     /// Seconds a payer's hold waits for its decision.
@@ -176,18 +232,25 @@ pub fn run_load<S: Shard + Sync>(
                 while started.elapsed() < plan.duration {
                     seq += 1;
                     let payer = citizens.wallets[pick(citizens.wallets.len())];
-                    let cross = shards > 1 && rand::random::<f64>() < plan.cross_share;
                     let home = usize::from(payer.shard);
-                    let target = if cross {
-                        (home + 1 + pick(shards - 1)) % shards
+                    let kind = rand::random::<f64>();
+                    let (payee, code) = if kind < plan.p2p_share {
+                        let cross = shards > 1 && rand::random::<f64>() < plan.cross_share;
+                        let target = if cross {
+                            (home + 1 + pick(shards - 1)) % shards
+                        } else {
+                            home
+                        };
+                        let pool = &citizens.by_shard[target];
+                        if pool.is_empty() {
+                            continue;
+                        }
+                        (citizens.wallets[pool[pick(pool.len())]], 3)
                     } else {
-                        home
+                        let bill = kind < plan.p2p_share + (1.0 - plan.p2p_share) * 0.75;
+                        let c = &citizens.collections[usize::from(!bill)];
+                        (c.sub_accounts[home], c.code)
                     };
-                    let pool = &citizens.by_shard[target];
-                    if pool.is_empty() {
-                        continue;
-                    }
-                    let payee = citizens.wallets[pool[pick(pool.len())]];
                     if payee == payer {
                         continue;
                     }
@@ -197,7 +260,7 @@ pub fn run_load<S: Shard + Sync>(
                         payee,
                         amount: 1 + rand::random::<u64>() % 5_000,
                         ledger: VND,
-                        code: 3,
+                        code,
                         timeout: plan.hold_timeout,
                         user_data_64: 0,
                     };
@@ -236,25 +299,51 @@ pub fn run_load<S: Shard + Sync>(
 }
 
 /// Sweeps every `every` and takes a checkpoint every `checkpoint_every` until `stop`.
+/// What the background thread did.
+#[derive(Debug, Default)]
+pub struct BackgroundTally {
+    pub sweeps: u64,
+    pub checkpoints: u64,
+    /// Collection sweeps that moved a sub-account's balance to its master.
+    pub collected: u64,
+}
+
+/// Sweeps open legs every `every`, takes a checkpoint every `checkpoint_every` and
+/// sweeps the collection sub-accounts to their masters every `collect_every` (each
+/// round a period of its own), until `stop`.
 pub fn background(
     ledger: &ShardedLedger<PgLedger>,
     catalog: &PgLedger,
+    citizens: &Citizens,
     stop: &AtomicBool,
     every: Duration,
     checkpoint_every: Duration,
-) -> (u64, u64) {
-    let (mut sweeps, mut checkpoints) = (0, 0);
-    let mut last_checkpoint = Instant::now();
+    collect_every: Duration,
+) -> BackgroundTally {
+    let mut tally = BackgroundTally::default();
+    let (mut last_checkpoint, mut last_collection) = (Instant::now(), Instant::now());
+    let mut period = 0u64;
     while !stop.load(Ordering::Relaxed) {
         ledger.sweep();
-        sweeps += 1;
+        tally.sweeps += 1;
         if last_checkpoint.elapsed() >= checkpoint_every && ledger.checkpoint(catalog).is_ok() {
-            checkpoints += 1;
+            tally.checkpoints += 1;
             last_checkpoint = Instant::now();
+        }
+        if last_collection.elapsed() >= collect_every {
+            period += 1;
+            for c in &citizens.collections {
+                let moved = ledger.sweep_collection(c, period, 10);
+                tally.collected += moved
+                    .iter()
+                    .filter(|(_, r)| *r == Ok(Outcome::Committed))
+                    .count() as u64;
+            }
+            last_collection = Instant::now();
         }
         std::thread::sleep(every);
     }
-    (sweeps, checkpoints)
+    tally
 }
 
 /// Sweeps until no leg waits (holds lapse by then), for at most `within`.
@@ -306,11 +395,40 @@ pub fn check(
             held += accounts.iter().map(Account::credit_balance).sum::<i128>();
         }
     }
+    let (mut collected, mut as_paid) = (0i128, true);
+    for c in &citizens.collections {
+        let mut this: i128 = 0;
+        for side in c.sub_accounts.iter().chain([&c.master]) {
+            let found = ledger.shards()[usize::from(side.shard)]
+                .lookup_accounts(&[side.account])
+                .map_err(|e| e.to_string())?;
+            this += found.iter().map(Account::credit_balance).sum::<i128>();
+        }
+        // What was paid in, however the sweeps moved it between shards.
+        let paid: i128 = tally
+            .answers
+            .lock()
+            .map_err(|e| e.to_string())?
+            .iter()
+            .filter(|(t, o)| t.code == c.code && *o == Outcome::Committed)
+            .map(|(t, _)| i128::from(t.amount))
+            .sum();
+        if this != paid {
+            as_paid = false;
+            problems.push(format!(
+                "collection {} holds {this}, {paid} was paid in",
+                c.code
+            ));
+        }
+        collected += this;
+    }
     let funded = i128::from(FUNDS) * citizens.wallets.len() as i128;
     let _ = writeln!(
         report,
-        "- wallets across shards hold {held} dong of {funded} funded"
+        "- wallets hold {held} dong and the biller's and merchant's accounts (sub-accounts and masters) {collected}, what was paid in to them: {as_paid}; in all {} of {funded} funded",
+        held + collected
     );
+    held += collected;
     if held != funded {
         problems.push(format!("wallets hold {held}, {funded} was funded"));
     }
