@@ -37,8 +37,9 @@ pub fn bench(
         let urls: Vec<String> = (0..count)
             .map(|i| format!("{server}/shard_bench_{run}_{i}"))
             .collect();
-        let (ledger, _catalog) = connect(&urls, &format!("{server}/shard_bench_{run}_catalog"))?;
-        let people = setup(&ledger, run, citizens)?;
+        let (ledger, catalog) = connect(&urls, &format!("{server}/shard_bench_{run}_catalog"))?;
+        let map = catalog.shard_map(count).map_err(|e| e.to_string())?;
+        let people = setup(&ledger, &map, run, citizens)?;
         let writers = with_writers(&ledger, &runtime);
         let tally = LoadTally::default();
         let plan = LoadPlan {
@@ -72,7 +73,7 @@ pub fn bench(
             rate / base
         );
         eprintln!("shards: {count} shard(s): {rate:.0} transfers/s");
-        drop((ledger, writers));
+        drop((ledger, writers, catalog));
         drop_databases(server, &urls)?;
         drop_databases(server, &[format!("{server}/shard_bench_{run}_catalog")])?;
     }

@@ -108,10 +108,15 @@ fn collection(run: u64, code: u16, shards: u16) -> Collection {
     }
 }
 
-/// Creates and funds `count` citizens (idempotent: a run over existing ones reuses
-/// them), and the clearing accounts.
-pub fn setup(ledger: &ShardedLedger<PgLedger>, run: u64, count: usize) -> Result<Citizens, String> {
-    let map = ShardMap::uniform(ledger.shards().len()).map_err(|e| e.to_string())?;
+/// Creates and funds `count` citizens, each on the shard the catalog's `map` gives
+/// their key (idempotent: a run over existing ones reuses them), and the clearing
+/// and collection accounts.
+pub fn setup(
+    ledger: &ShardedLedger<PgLedger>,
+    map: &ShardMap,
+    run: u64,
+    count: usize,
+) -> Result<Citizens, String> {
     let mut by_shard = vec![Vec::new(); ledger.shards().len()];
     let mut wallets = Vec::new();
     for n in 0..count {

@@ -8,6 +8,7 @@
 
 use std::time::Duration;
 
+use ledger::shards::map::ShardMap;
 use ledger::shards::ShardedLedger;
 use ledger::{LedgerError, PgLedger};
 
@@ -22,11 +23,14 @@ pub const CHECKPOINT_EVERY: Duration = Duration::from_secs(10);
 pub struct ShardSet {
     pub ledger: ShardedLedger<PgLedger>,
     pub catalog: PgLedger,
+    /// Which shard each vshard lives on, as the catalog keeps it.
+    pub map: ShardMap,
 }
 
 impl ShardSet {
-    /// Connects to every shard and the catalog, migrates them and makes sure every
-    /// clearing account exists. Small pools: sweeps, checkpoints and views only.
+    /// Connects to every shard and the catalog, migrates them, makes sure every
+    /// clearing account exists and reads the vshard map from the catalog (writing the
+    /// uniform one into an empty catalog). Small pools: sweeps, checkpoints and views only.
     pub fn connect(config: &ShardsConfig) -> Result<Self, String> {
         // Errors name the shard, not its URL: a URL may carry a password.
         let open = |url: &str, name: String| -> Result<PgLedger, String> {
@@ -43,9 +47,14 @@ impl ShardSet {
         ledger
             .create_clearing_accounts(VND, AccountKind::Clearing.code())
             .map_err(|e| e.to_string())?;
+        let catalog = open(&config.catalog_url, "the catalog".into())?;
+        let map = catalog
+            .shard_map(config.urls.len())
+            .map_err(|e| format!("the catalog's shard map: {e}"))?;
         Ok(Self {
             ledger,
-            catalog: open(&config.catalog_url, "the catalog".into())?,
+            catalog,
+            map,
         })
     }
 }

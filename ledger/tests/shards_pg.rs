@@ -328,3 +328,19 @@ fn replicas_checkpointing_at_once_keep_one_checkpoint_per_number_everywhere() {
     assert!(verified.ok(), "{verified:?}");
     assert!(verified.checkpoints >= 3);
 }
+
+#[test]
+fn the_catalog_keeps_one_vshard_map_for_every_replica() {
+    let catalog = TestLedger::new();
+    let first = catalog.ledger.shard_map(4).unwrap();
+    assert_eq!(first, ledger::shards::map::ShardMap::uniform(4).unwrap());
+    // An operator moves one vshard; every replica reading the catalog now routes it there.
+    let mut conn = catalog.connection();
+    diesel::sql_query("UPDATE shard_map SET shard = 3 WHERE vshard = 0")
+        .execute(&mut conn)
+        .unwrap();
+    let again = catalog.ledger.shard_map(4).unwrap();
+    assert_eq!(again.shard_of(account_id(0, 5)), 3);
+    // A replica configured with fewer shards than the map names is refused.
+    assert!(catalog.ledger.shard_map(2).is_err());
+}

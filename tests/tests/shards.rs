@@ -113,6 +113,9 @@ async fn the_gateway_sweeps_open_legs_checkpoints_and_reports_the_shards() {
     assert_eq!(status, 200);
     assert_eq!(trial["balanced"], true);
     assert_eq!(trial["shards"].as_array().unwrap().len(), 2);
+    // The catalog's vshard map, written by the first gateway: half of 4,096 each.
+    assert_eq!(trial["shards"][0]["vshards"], 2048);
+    assert_eq!(trial["shards"][1]["vshards"], 2048);
 
     // The gateway took a checkpoint at start; every chain and checkpoint verifies.
     let (status, verified) = gw.get("/v1/admin/shards/verify", Some(ADMIN_TOKEN)).await;

@@ -154,7 +154,9 @@ async fn drill(
     let run = run_id();
     let (ledger, catalog) = connect(&urls, &catalog_url)?;
     eprintln!("drill: {shards} shards; setting up {citizens} citizens on the ledger");
-    let people = Arc::new(setup(&ledger, run, citizens)?);
+    // The catalog's map, as the gateways read it: both place citizens alike.
+    let map = catalog.shard_map(shards).map_err(|e| e.to_string())?;
+    let people = Arc::new(setup(&ledger, &map, run, citizens)?);
     let ledger = Arc::new(ledger);
     let catalog = Arc::new(catalog);
 

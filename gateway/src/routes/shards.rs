@@ -31,6 +31,8 @@ async fn blocking<T: Send + 'static>(
 #[derive(Serialize, ToSchema)]
 pub struct ShardTotals {
     pub shard: u16,
+    /// How many of the 4,096 vshards the catalog's map places on this shard.
+    pub vshards: usize,
     pub currencies: Vec<CurrencyTotals>,
 }
 
@@ -59,6 +61,8 @@ pub async fn trial_balance(
 ) -> Result<HttpResponse, ApiError> {
     require_operator(&req, &state).await?;
     let set = shards(&state)?;
+    let vshards = |shard: u16| set.map.assignment().iter().filter(|&&s| s == shard).count();
+    let counts: Vec<usize> = (0..set.ledger.shard_count()).map(vshards).collect();
     let trial = blocking(move || set.ledger.trial_balance()).await?;
     Ok(HttpResponse::Ok().json(ShardedTrialBalance {
         balanced: trial.balanced(),
@@ -66,6 +70,7 @@ pub async fn trial_balance(
             .zip(&trial.shards)
             .map(|(shard, totals)| ShardTotals {
                 shard,
+                vshards: counts.get(usize::from(shard)).copied().unwrap_or(0),
                 currencies: totals.iter().map(currency_totals).collect(),
             })
             .collect(),

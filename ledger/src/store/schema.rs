@@ -85,3 +85,10 @@ diesel::table! {
         created_at -> Timestamptz,
     }
 }
+
+diesel::table! {
+    shard_map (vshard) {
+        vshard -> SmallInt,
+        shard -> SmallInt,
+    }
+}

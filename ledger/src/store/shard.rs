@@ -5,16 +5,24 @@ use uuid::Uuid;
 
 use super::read::EntrySide;
 use super::rows::{uuid, HoldRow, TransferRow};
-use super::schema::{ledger_checkpoints, ledger_head, ledger_pending_holds, ledger_transfers};
+use super::schema::{
+    ledger_checkpoints, ledger_head, ledger_pending_holds, ledger_transfers, shard_map,
+};
 use super::{LedgerError, PgLedger};
 use crate::hash::GENESIS_HASH;
 use crate::shards::checkpoint::{Checkpoint, Head};
+use crate::shards::map::{ShardMap, VSHARDS};
 use crate::shards::{Shard, ShardFailure};
 use crate::types::{Account, PendingHold, PendingStatus, Transfer};
 use crate::{CreateAccountResult, CreateTransferResult};
 
 /// number, previous root, head seqs, head hashes, root.
 type CheckpointRow = (i64, Vec<u8>, Vec<i64>, Vec<Vec<u8>>, Vec<u8>);
+
+/// vshards and shard numbers are below 4,096, so they always fit.
+fn narrow(v: u16) -> i16 {
+    i16::try_from(v).unwrap_or(i16::MAX)
+}
 
 fn hash32(bytes: &[u8], what: &str) -> Result<[u8; 32], LedgerError> {
     bytes
@@ -120,6 +128,37 @@ impl PgLedger {
             .on_conflict_do_nothing()
             .execute(&mut self.conn()?)?;
         Ok(())
+    }
+
+    /// The vshard map kept here (in the catalog), for `shards` shards. The first caller
+    /// on an empty catalog writes the uniform map; every later one, on any replica,
+    /// reads what is there. A stored map naming a shard beyond `shards` is refused:
+    /// shards are only removed after their vshards have moved.
+    pub fn shard_map(&self, shards: usize) -> Result<ShardMap, LedgerError> {
+        let mut conn = self.conn()?;
+        let uniform = ShardMap::uniform(shards).map_err(|e| LedgerError::Corrupt(e.to_string()))?;
+        let rows: Vec<(i16, i16)> = (0..VSHARDS)
+            .zip(uniform.assignment())
+            .map(|(v, &s)| (narrow(v), narrow(s)))
+            .collect();
+        let values: Vec<_> = rows
+            .iter()
+            .map(|&(v, s)| (shard_map::vshard.eq(v), shard_map::shard.eq(s)))
+            .collect();
+        diesel::insert_into(shard_map::table)
+            .values(&values)
+            .on_conflict_do_nothing()
+            .execute(&mut conn)?;
+        let stored: Vec<(i16, i16)> = shard_map::table
+            .order(shard_map::vshard)
+            .select((shard_map::vshard, shard_map::shard))
+            .load(&mut conn)?;
+        let assignment = stored
+            .into_iter()
+            .map(|(_, s)| u16::try_from(s).map_err(|_| LedgerError::Corrupt(format!("shard {s}"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        ShardMap::from_assignment(shards, assignment)
+            .map_err(|e| LedgerError::Corrupt(e.to_string()))
     }
 
     /// Every checkpoint kept here, oldest first.
