@@ -13,8 +13,9 @@ db_name=gateway_bench
 psql -h 127.0.0.1 -U postgres -d postgres -qAtc "DROP DATABASE IF EXISTS $db_name WITH (FORCE)"
 export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$db_name"
 export GATEWAY_ADDR=127.0.0.1:18080 SIMULATOR_ADDR=127.0.0.1:18081
-export GATEWAY_ADMIN_TOKEN="adm_bench_$(openssl rand -hex 16)"
-export VNEID_JWT_KEY="bench-vneid-$(openssl rand -hex 16)"
+GATEWAY_ADMIN_TOKEN="adm_bench_$(openssl rand -hex 16)"
+VNEID_JWT_KEY="bench-vneid-$(openssl rand -hex 16)"
+export GATEWAY_ADMIN_TOKEN VNEID_JWT_KEY
 export MERCHANT_SECRETS_KEY=bench-merchant-secrets
 export GATEWAY_QR_BANK_BIN=970436 GATEWAY_QR_ACCOUNT=0011001234567
 export VNPAY_TMN_CODE=BENCH001 VNPAY_HASH_SECRET=bench-vnpay

@@ -18,7 +18,7 @@ m = re.search(r"\| P2P transfer \| 32 \| \**([\d,]+)\**", text)
 print(m.group(1).replace(",", "") if m else "")
 PY
 )
-args=(bench --shards 1,2,4 "$@")
+args=(bench --shards "1,2,4" "$@")
 [ -z "$per_shard" ] || args+=(--per-shard-rate "$per_shard")
 report=$(mktemp)
 target/release/shards "${args[@]}" | tee "$report"

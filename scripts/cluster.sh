@@ -605,6 +605,16 @@ shard_urls() {
 
 # --- orchestration ---------------------------------------------------------------
 
+# Every one of the $1 shards has a leader with a synchronous standby (waiting up to
+# $2 s) and takes a real write.
+wait_shards() {
+  local s=$1 within=$2 i
+  for ((i = 0; i < s; i++)); do
+    wait_for "$within" "shard $i leader and sync standby" shard_healthy "$i"
+    wait_for 60 "a write through 127.0.0.1:$(lb_pg_port "$i")" shard_writable "$i"
+  done
+}
+
 start_all() {
   local s i n port
   s=$(shards)
@@ -619,15 +629,13 @@ start_all() {
     for n in 0 1; do ensure_patroni "$i" "$n"; done
   done
   form_redis_cluster
-  for ((i = 0; i < s; i++)); do
-    wait_for 180 "shard $i leader and sync standby" shard_healthy "$i"
-    wait_for 60 "a write through 127.0.0.1:$(lb_pg_port "$i")" shard_writable "$i"
-  done
+  wait_shards "$s" 180
   wait_for 60 "Redis Cluster state ok" redis_cluster_ok
   ensure_databases
   ensure_simulators
-  # One after the other: each gateway migrates its database at start, and two
-  # migrating a fresh database at once collide (diesel takes no lock).
+  # One after the other: the first migrates the fresh databases while the second
+  # would only wait on the migration lock, and a gateway that fails to start is
+  # reported on its own.
   for n in 1 2; do
     ensure_gateway "$n"
     wait_for 180 "gateway $n /ready" gateway_ready "$n"
@@ -830,10 +838,7 @@ cmd_revive() {
   for port in "${REDIS_PORTS[@]}"; do ensure_redis "$port"; done
   ensure_haproxy
   ensure_simulators
-  for ((i = 0; i < s; i++)); do
-    wait_for 120 "shard $i leader and sync standby" shard_healthy "$i"
-    wait_for 60 "a write through 127.0.0.1:$(lb_pg_port "$i")" shard_writable "$i"
-  done
+  wait_shards "$s" 120
   wait_for 60 "Redis Cluster state ok" redis_cluster_ok
   for n in 1 2; do
     ensure_gateway "$n"
