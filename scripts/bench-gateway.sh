@@ -57,4 +57,4 @@ target/release/loadgen --pgbench-1 "$pgbench_1" --pgbench-32 "$pgbench_32" --gat
   --gateway-pid "$gateway_pid" "$@" >"$report"
 cat "$report"
 
-python3 scripts/write-section.py BENCHMARKS.md gateway-bench "$report" "bash scripts/bench-gateway.sh $*"
+python3 scripts/write-section.py BENCHMARKS.md gateway-bench "$report" "bash scripts/bench-gateway.sh${*:+ $*}"

@@ -22,4 +22,4 @@ args=(bench --shards "1,2,4" "$@")
 [ -z "$per_shard" ] || args+=(--per-shard-rate "$per_shard")
 report=$(mktemp)
 target/release/shards "${args[@]}" | tee "$report"
-python3 scripts/write-section.py BENCHMARKS.md shards-bench "$report" "bash scripts/bench-shards.sh $*" "Across shards"
+python3 scripts/write-section.py BENCHMARKS.md shards-bench "$report" "bash scripts/bench-shards.sh${*:+ $*}" "Across shards"

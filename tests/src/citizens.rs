@@ -201,6 +201,24 @@ impl TestGateway {
 }
 
 impl TestGateway {
+    /// A transfer to the citizen with this CCCD number, built but not sent, for tests
+    /// that send many at once from tasks of their own.
+    pub fn transfer_request(
+        &self,
+        session: &Session,
+        key: &str,
+        amount: i64,
+        cccd: &str,
+    ) -> reqwest::RequestBuilder {
+        self.client
+            .post(self.url("/v1/payments"))
+            .bearer_auth(&session.token)
+            .header("idempotency-key", key)
+            .json(
+                &serde_json::json!({"type": "transfer", "amount": amount, "payee": {"cccd": cccd}}),
+            )
+    }
+
     /// A transfer to the citizen with this CCCD number.
     pub async fn transfer_to_cccd(
         &self,

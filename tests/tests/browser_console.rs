@@ -320,12 +320,8 @@ async fn console_forms_need_the_sessions_csrf_token_and_cookies_are_strict() {
         assert!(header.contains(attribute), "{attribute} in {header}");
     }
 
-    let page = http
-        .get(gw.url("/console/ledger"))
-        .header("cookie", &session)
-        .send()
-        .await
-        .unwrap();
+    let get = |path: &'static str| http.get(gw.url(path)).header("cookie", &session).send();
+    let page = get("/console/ledger").await.unwrap();
     assert_eq!(page.status(), 200);
     assert_eq!(page.headers()["x-frame-options"], "DENY");
     let csrf = csrf_of(&page.text().await.unwrap());
@@ -369,25 +365,14 @@ async fn console_forms_need_the_sessions_csrf_token_and_cookies_are_strict() {
     assert_eq!(ok.status(), 200);
     assert!(ok.text().await.unwrap().contains("Chain intact"));
 
-    let merchants = http
-        .get(gw.url("/console/merchants"))
-        .header("cookie", &session)
-        .send()
+    let merchants = get("/console/merchants")
         .await
         .unwrap()
         .text()
         .await
         .unwrap();
     assert!(!merchants.contains("Không CSRF"), "nothing was onboarded");
-    let audit = http
-        .get(gw.url("/console/audit"))
-        .header("cookie", &session)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let audit = get("/console/audit").await.unwrap().text().await.unwrap();
     assert_eq!(audit.matches("ledger.verify").count(), 1, "{audit}");
     assert_eq!(audit.matches("sign_in_refused").count(), 3, "{audit}");
 
@@ -396,12 +381,7 @@ async fn console_forms_need_the_sessions_csrf_token_and_cookies_are_strict() {
         .await
         .unwrap();
     assert_eq!(out.status(), 303);
-    let after = http
-        .get(gw.url("/console/ledger"))
-        .header("cookie", &session)
-        .send()
-        .await
-        .unwrap();
+    let after = get("/console/ledger").await.unwrap();
     assert_eq!(after.status(), 303);
 
     // Served over TLS, the cookies are Secure.

@@ -52,23 +52,8 @@ async fn crossing_transfers_never_deadlock() {
     let calls: Vec<_> = (0..200)
         .map(|i| {
             let (payer, payee) = if i % 2 == 0 { (&sa, &b) } else { (&sb, &a) };
-            let (client, url, token, cccd) = (
-                gw.client.clone(),
-                gw.url("/v1/payments"),
-                payer.token.clone(),
-                payee.cccd.clone(),
-            );
-            tokio::spawn(async move {
-                let res = client
-                    .post(url)
-                    .bearer_auth(token)
-                    .header("idempotency-key", format!("cross-{i}"))
-                    .json(&json!({"type": "transfer", "amount": 7_000, "payee": {"cccd": cccd}}))
-                    .send()
-                    .await
-                    .unwrap();
-                res.status().as_u16()
-            })
+            let request = gw.transfer_request(payer, &format!("cross-{i}"), 7_000, &payee.cccd);
+            tokio::spawn(async move { request.send().await.unwrap().status().as_u16() })
         })
         .collect();
     for call in calls {

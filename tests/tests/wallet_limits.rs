@@ -68,21 +68,9 @@ async fn a_hundred_concurrent_transfers_never_overdraw_the_wallet() {
     let payee_session = gw.sign_in(&payee, 2).await;
     let calls: Vec<_> = (0..100)
         .map(|i| {
-            let (client, url, token, cccd) = (
-                gw.client.clone(),
-                gw.url("/v1/payments"),
-                session.token.clone(),
-                payee.cccd.clone(),
-            );
+            let request = gw.transfer_request(&session, &format!("race-{i}"), 30_000, &payee.cccd);
             tokio::spawn(async move {
-                let res = client
-                    .post(url)
-                    .bearer_auth(token)
-                    .header("idempotency-key", format!("race-{i}"))
-                    .json(&json!({"type": "transfer", "amount": 30_000, "payee": {"cccd": cccd}}))
-                    .send()
-                    .await
-                    .unwrap();
+                let res = request.send().await.unwrap();
                 (res.status().as_u16(), res.json::<Value>().await.unwrap())
             })
         })

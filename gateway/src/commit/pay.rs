@@ -61,28 +61,14 @@ fn resolve(
     id: &str,
 ) -> Result<Resolved, ApiError> {
     let now = w.now;
-    let mut row = PaymentRow {
-        id: id.to_string(),
-        identity_id: caller.identity_id.clone(),
-        idempotency_key: key.key.clone(),
-        kind: String::new(),
-        amount: 0,
-        fee: fee(&w.settings.fees, payment),
-        status: String::new(),
-        failure_code: None,
-        bank_link_id: None,
-        payee_identity_id: None,
-        payee_bank_bin: None,
-        payee_account: None,
-        note: None,
-        created_at: now,
-        updated_at: now,
-        settled_amount: None,
-        history: serde_json::Value::Array(Vec::new()),
-        driver: None,
-        payment_request_id: None,
-        cap: String::new(),
-    };
+    let mut row = PaymentRow::blank(
+        id.to_string(),
+        &caller.identity_id,
+        0,
+        fee(&w.settings.fees, payment),
+        now,
+    );
+    row.idempotency_key = key.key.clone();
     let (mut record, mut order) = (None, None);
     let own_link = |link_id: &str| {
         w.links

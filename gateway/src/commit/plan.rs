@@ -17,28 +17,13 @@ use crate::system_accounts::{
 
 /// A payment as far as its transfer ids and amounts go.
 fn sketch(id: String, identity_id: &str, amount: i64, fee: i64) -> PaymentRow {
-    PaymentRow {
+    PaymentRow::blank(
         id,
-        identity_id: identity_id.to_string(),
-        idempotency_key: String::new(),
-        kind: String::new(),
+        identity_id,
         amount,
         fee,
-        status: String::new(),
-        failure_code: None,
-        bank_link_id: None,
-        payee_identity_id: None,
-        payee_bank_bin: None,
-        payee_account: None,
-        note: None,
-        created_at: chrono::DateTime::<chrono::Utc>::MIN_UTC,
-        updated_at: chrono::DateTime::<chrono::Utc>::MIN_UTC,
-        settled_amount: None,
-        history: serde_json::Value::Null,
-        driver: None,
-        payment_request_id: None,
-        cap: String::new(),
-    }
+        chrono::DateTime::<chrono::Utc>::MIN_UTC,
+    )
 }
 
 pub fn wallet_of(w: &Working, identity_id: &str) -> Option<u128> {

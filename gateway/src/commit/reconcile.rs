@@ -99,8 +99,16 @@ fn act(
         .ok_or_else(|| ApiError::Internal(format!("payment {id}'s accounts are unknown")))?;
     let answer = StatusCode::OK;
     match (action, d.kind, status) {
-        // Still waiting: settle it as the outside system did.
-        (Action::PostHold, _, PaymentStatus::Pending) => {
+        // Still waiting: settle it as the outside system did (a provider's top-up by
+        // its verdict, as its callback would have).
+        (Action::Credit, DiscrepancyKind::StatusMismatch, PaymentStatus::Pending)
+            if p.kind() == Some(PaymentKind::Topup) && p.bank_link_id.is_none() =>
+        {
+            settle::provider_verdict(w, ledger, &id, Ok(()), detail)?;
+            Ok(none)
+        }
+        (Action::PostHold, _, PaymentStatus::Pending)
+        | (Action::Credit, DiscrepancyKind::StatusMismatch, PaymentStatus::Pending) => {
             settle::settle(
                 w,
                 ledger,
@@ -112,20 +120,6 @@ fn act(
         }
         (Action::VoidHold, _, PaymentStatus::Pending) => {
             settle::settle(w, ledger, &id, &OutsideResult::Refused(NOT_SETTLED), answer)?;
-            Ok(none)
-        }
-        (Action::Credit, DiscrepancyKind::StatusMismatch, PaymentStatus::Pending) => {
-            if p.kind() == Some(PaymentKind::Topup) && p.bank_link_id.is_none() {
-                settle::provider_verdict(w, ledger, &id, Ok(()), detail)?;
-            } else {
-                settle::settle(
-                    w,
-                    ledger,
-                    &id,
-                    &OutsideResult::Done(Confirmation::Plain),
-                    answer,
-                )?;
-            }
             Ok(none)
         }
         // They settled what we failed: book it as it should have gone.

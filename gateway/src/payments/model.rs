@@ -154,6 +154,33 @@ pub struct PaymentRow {
 }
 
 impl PaymentRow {
+    /// A payment with its ids, amounts and time and nothing else yet: kind, status,
+    /// key and the rest are set by whoever builds it.
+    pub fn blank(id: String, identity_id: &str, amount: i64, fee: i64, at: DateTime<Utc>) -> Self {
+        Self {
+            id,
+            identity_id: identity_id.to_string(),
+            idempotency_key: String::new(),
+            kind: String::new(),
+            amount,
+            fee,
+            status: String::new(),
+            failure_code: None,
+            bank_link_id: None,
+            payee_identity_id: None,
+            payee_bank_bin: None,
+            payee_account: None,
+            note: None,
+            created_at: at,
+            updated_at: at,
+            settled_amount: None,
+            history: serde_json::Value::Array(Vec::new()),
+            driver: None,
+            payment_request_id: None,
+            cap: String::new(),
+        }
+    }
+
     pub fn kind(&self) -> Option<PaymentKind> {
         PaymentKind::parse(&self.kind)
     }

@@ -123,28 +123,12 @@ mod tests {
     use super::*;
 
     fn payment(kind: PaymentKind, amount: i64, fee: i64) -> PaymentRow {
-        PaymentRow {
-            id: "pay_test".into(),
-            identity_id: "idn_1".into(),
-            idempotency_key: "k".into(),
-            kind: kind.as_str().into(),
-            amount,
-            fee,
-            status: "failed".into(),
-            failure_code: None,
-            bank_link_id: None,
-            payee_identity_id: None,
-            payee_bank_bin: None,
-            payee_account: None,
-            note: None,
-            created_at: chrono::Utc::now(),
-            updated_at: chrono::Utc::now(),
-            settled_amount: None,
-            history: serde_json::Value::Null,
-            driver: None,
-            payment_request_id: None,
-            cap: "general".into(),
-        }
+        let mut p = PaymentRow::blank("pay_test".into(), "idn_1", amount, fee, chrono::Utc::now());
+        p.idempotency_key = "k".into();
+        p.kind = kind.as_str().into();
+        p.status = "failed".into();
+        p.cap = "general".into();
+        p
     }
 
     const WALLET: u128 = 7;

@@ -48,7 +48,7 @@ pub fn reason_and_operator(
 }
 
 /// Whether `action` is one the difference allows.
-pub fn allowed(d: &DiscrepancyView, action: Action) -> Result<(), ApiError> {
+fn allowed(d: &DiscrepancyView, action: Action) -> Result<(), ApiError> {
     if d.actions.contains(&action) {
         return Ok(());
     }
@@ -56,6 +56,25 @@ pub fn allowed(d: &DiscrepancyView, action: Action) -> Result<(), ApiError> {
         code: "resolution_not_allowed",
         message: "this action does not resolve this kind of difference; see its actions",
     })
+}
+
+impl ResolveRequest {
+    /// A resolution of `discrepancy`, refused when `action` is not one of its actions,
+    /// so neither the API nor the console can submit one that is not.
+    pub fn new(
+        discrepancy: DiscrepancyView,
+        action: Action,
+        reason: String,
+        operator: String,
+    ) -> Result<Self, ApiError> {
+        allowed(&discrepancy, action)?;
+        Ok(Self {
+            discrepancy,
+            action,
+            reason,
+            operator,
+        })
+    }
 }
 
 /// The amount a `credit` or `reverse` of an amount mismatch moves: the gap.

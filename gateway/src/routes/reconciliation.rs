@@ -337,15 +337,10 @@ pub async fn resolve_discrepancy(
         store::find_discrepancy(conn, &id)?.ok_or(ApiError::NotFound("discrepancy"))
     })
     .await?;
-    resolve::allowed(&discrepancy, action)?;
+    let request = ResolveRequest::new(discrepancy, action, reason, operator)?;
     let command = Command::Resolve {
         key,
-        request: Box::new(ResolveRequest {
-            discrepancy,
-            action,
-            reason,
-            operator,
-        }),
+        request: Box::new(request),
     };
     let reply = state.committer.submit(command).await?;
     drive::respond(&state, reply).await

@@ -293,16 +293,11 @@ async fn submit(
         })?;
     let (reason, operator) =
         resolve::reason_and_operator(form.reason.as_deref(), Some(&operator_name(session)))?;
-    resolve::allowed(&discrepancy, action)?;
     let key = key_of(session, nonce, &discrepancy.id, action, path);
+    let request = ResolveRequest::new(discrepancy, action, reason, operator)?;
     let command = Command::Resolve {
         key,
-        request: Box::new(ResolveRequest {
-            discrepancy,
-            action,
-            reason,
-            operator,
-        }),
+        request: Box::new(request),
     };
     let reply = state.committer.submit(command).await?;
     let answer = drive::finish(state, reply).await?;
