@@ -83,11 +83,10 @@ fn ensure_database(url: &str) -> Result<(), StartupError> {
         .map_err(|e| fail(e.to_string()))
 }
 
-/// Connects everything the service needs and prepares the database.
-pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
-    let url = config.database_url.clone();
-    let pool_size = config.db_pool_size;
-    let ledger = tokio::task::spawn_blocking(move || -> Result<PgLedger, StartupError> {
+/// Creates, migrates and connects the gateway's database at `url`, with the system
+/// accounts in its ledger: the single database, or one citizens' home shard.
+async fn prepare_database(url: String, pool_size: u32) -> Result<PgLedger, StartupError> {
+    tokio::task::spawn_blocking(move || -> Result<PgLedger, StartupError> {
         ensure_database(&url)?;
         let fail = |cause: String| StartupError::Database {
             url: redact(&url),
@@ -109,7 +108,51 @@ pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
         Ok(ledger)
     })
     .await
-    .map_err(|e| StartupError::Other(e.to_string()))??;
+    .map_err(|e| StartupError::Other(e.to_string()))?
+}
+
+/// What every writer is told, for the one database or for home shard `home`.
+fn writer_settings(config: &Config, home: Option<crate::homes::HomeShard>) -> Settings {
+    Settings {
+        rules: config.rules,
+        fees: config.fees,
+        provider_order_ttl_seconds: config.provider_order_ttl_seconds,
+        qr_bank_bin: config.qr_bank_bin.clone(),
+        qr_account: config.qr_account.clone(),
+        public_url: config.public_url.clone(),
+        home,
+    }
+}
+
+/// Every citizens' home shard, each with its own writer, sharing this instance.
+async fn connect_homes(
+    config: &Config,
+    urls: &[String],
+    map: Arc<ledger::shards::map::ShardMap>,
+    instance: &Arc<Instance>,
+    observer: &crate::commit::BatchObserver,
+) -> Result<crate::homes::Homes, StartupError> {
+    let mut shards = Vec::with_capacity(urls.len());
+    for (index, url) in (0u16..).zip(urls) {
+        let ledger = prepare_database(url.clone(), config.db_pool_size).await?;
+        let home = crate::homes::HomeShard {
+            index,
+            map: Arc::clone(&map),
+        };
+        let committer = Committer::spawn(
+            url.clone(),
+            Arc::clone(instance),
+            writer_settings(config, Some(home)),
+            Some(Arc::clone(observer)),
+        );
+        shards.push(crate::homes::Home { ledger, committer });
+    }
+    Ok(crate::homes::Homes { map, shards })
+}
+
+/// Connects everything the service needs and prepares the database.
+pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
+    let ledger = prepare_database(config.database_url.clone(), config.db_pool_size).await?;
 
     let redis_fail = |cause: String| StartupError::Redis {
         url: crate::redis_link::seed_nodes(&config.redis_url)
@@ -125,18 +168,14 @@ pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
 
     let metrics = Metrics::new().map_err(|e| StartupError::Other(e.to_string()))?;
     let observed = metrics.clone();
+    let observer: crate::commit::BatchObserver =
+        Arc::new(move |stats| observed.observe_batch(stats));
+    let instance = Instance::new();
     let committer = Committer::spawn(
         config.database_url.clone(),
-        Instance::new(),
-        Settings {
-            rules: config.rules,
-            fees: config.fees,
-            provider_order_ttl_seconds: config.provider_order_ttl_seconds,
-            qr_bank_bin: config.qr_bank_bin.clone(),
-            qr_account: config.qr_account.clone(),
-            public_url: config.public_url.clone(),
-        },
-        Some(Arc::new(move |stats| observed.observe_batch(stats))),
+        Arc::clone(&instance),
+        writer_settings(&config, None),
+        Some(Arc::clone(&observer)),
     );
     let timeout = std::time::Duration::from_millis(config.outside_timeout_ms);
     let bank = adapters::bank::HttpBankAdapter::new(config.napas_base_url.clone(), timeout)
@@ -169,9 +208,23 @@ pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
                 .map_err(StartupError::Other)?,
         )),
     };
+    let homes = match (&shards, &config.shards) {
+        (Some(set), Some(sharding)) if sharding.route_citizens => Some(Arc::new(
+            connect_homes(
+                &config,
+                &sharding.urls,
+                Arc::new(set.map.clone()),
+                &instance,
+                &observer,
+            )
+            .await?,
+        )),
+        _ => None,
+    };
     Ok(AppState {
         config: Arc::new(config),
         shards,
+        homes,
         ledger,
         committer,
         redis,

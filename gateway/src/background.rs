@@ -11,7 +11,8 @@
 //! - pruning: idempotency records (after 25 hours), spent markers and sessions once
 //!   expired, delivered webhooks after 30 days, bill inquiries nobody paid after 90;
 //! - with a shard map: the sweep of open cross-shard legs, and the checkpoint over
-//!   every shard's chain head.
+//!   every shard's chain head;
+//! - with citizens routed to home shards: the heartbeat, resumer and pruning on each.
 
 use std::future::Future;
 use std::time::Duration;
@@ -140,6 +141,9 @@ async fn reconcile_yesterday(state: Data<AppState>) -> Result<(), ApiError> {
     let Some(hour) = state.config.reconciliation_hour else {
         return Ok(());
     };
+    if state.routes_citizens() {
+        return Ok(());
+    }
     let now = Utc::now().with_timezone(&adapters::providers::vietnam_time::VIETNAM);
     if now.hour() < hour {
         return Ok(());
@@ -208,6 +212,21 @@ pub fn start(state: Data<AppState>) {
             state.clone(),
             checkpoint_shards,
         );
+    }
+    // Each home shard has its own payments, sessions and markers to look after, and
+    // must see this instance alive to leave the payments it drives alone.
+    if let Some(homes) = state.homes.clone() {
+        for shard in (0u16..).take(homes.shards.len()) {
+            let home = Data::new(state.at_home(shard));
+            supervise(
+                "home heartbeat",
+                crate::instance::HEARTBEAT,
+                home.clone(),
+                heartbeat,
+            );
+            supervise("home resumer", Duration::from_secs(2), home.clone(), resume);
+            supervise("home pruning", Duration::from_secs(60), home, prune);
+        }
     }
     supervise(
         "heartbeat",

@@ -136,6 +136,10 @@ pub struct ShardsConfig {
     pub urls: Vec<String>,
     /// Where checkpoints are kept beside the shards (`CATALOG_URL`).
     pub catalog_url: String,
+    /// Citizens live on their home shards (`ROUTE_CITIZENS`): their identities,
+    /// sessions, wallets, payments and counters. Off by default while merchant
+    /// payments and provider top-ups are not routed yet.
+    pub route_citizens: bool,
 }
 
 fn shards_config(env: &dyn Environment) -> Result<Option<ShardsConfig>, ConfigError> {
@@ -157,7 +161,21 @@ fn shards_config(env: &dyn Environment) -> Result<Option<ShardsConfig>, ConfigEr
         name: "CATALOG_URL",
         reason: "required when SHARD_URLS is set".into(),
     })?;
-    Ok(Some(ShardsConfig { urls, catalog_url }))
+    let route_citizens = match env.var("ROUTE_CITIZENS").as_deref() {
+        None | Some("false") | Some("0") => false,
+        Some("true") | Some("1") => true,
+        Some(other) => {
+            return Err(ConfigError::Invalid {
+                name: "ROUTE_CITIZENS",
+                reason: format!("expected true or false, got {other:?}"),
+            })
+        }
+    };
+    Ok(Some(ShardsConfig {
+        urls,
+        catalog_url,
+        route_citizens,
+    }))
 }
 
 /// Where variables come from: the process environment, or a map in tests.
@@ -405,8 +423,15 @@ mod tests {
             Some(ShardsConfig {
                 urls: vec!["postgres://a/l".into(), "postgres://b/l".into()],
                 catalog_url: "postgres://a/catalog".into(),
+                route_citizens: false,
             })
         );
+        let mut routed = two.clone();
+        routed.insert("ROUTE_CITIZENS".into(), "1".into());
+        assert!(Config::from_env(&routed, true)
+            .unwrap()
+            .shards
+            .is_some_and(|s| s.route_citizens));
         let no_catalog = env(&[("SHARD_URLS", "postgres://a/l")]);
         assert_eq!(
             Config::from_env(&no_catalog, true).unwrap_err().to_string(),

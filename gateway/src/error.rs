@@ -89,6 +89,10 @@ pub enum ApiError {
     RateLimited { retry_after_seconds: u64 },
     #[error("{0} is unavailable, try again later")]
     Unavailable(&'static str),
+    /// A flow this gateway cannot serve while citizens live on home shards: it is not
+    /// routed yet (`ROUTE_CITIZENS`).
+    #[error("{0} are not routed to citizens' home shards yet")]
+    NotRouted(&'static str),
     #[error("internal error")]
     Internal(String),
 }
@@ -174,6 +178,7 @@ impl ApiError {
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Self::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "service_unavailable"),
+            Self::NotRouted(_) => (StatusCode::NOT_IMPLEMENTED, "not_routed"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
         }
     }
@@ -207,6 +212,7 @@ impl ApiError {
             Self::BillAlreadyPaid { payment_id } => json!({ "payment_id": payment_id }),
             Self::InvalidId { kind, .. } => json!({ "kind": kind }),
             Self::Unavailable(dependency) => json!({ "dependency": dependency }),
+            Self::NotRouted(flow) => json!({ "flow": flow }),
             Self::RateLimited {
                 retry_after_seconds,
             } => json!({ "retry_after_seconds": retry_after_seconds }),

@@ -14,6 +14,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod funding;
+pub mod homes;
 pub mod idempotency;
 pub mod ids;
 pub mod instance;

@@ -3,8 +3,8 @@
 //! protocol makes duplicated sweeps harmless) and takes the checkpoint that ties the
 //! shards' hash chains together; the operator's views read it.
 //!
-//! The gateway's own payments still run on `DATABASE_URL`: routing citizens' wallets
-//! and payments to their home shards is not built yet.
+//! The gateway's own payments run on `DATABASE_URL` unless `ROUTE_CITIZENS` puts
+//! citizens on their home shards (`crate::homes`).
 
 use std::time::Duration;
 

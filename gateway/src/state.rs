@@ -25,4 +25,48 @@ pub struct AppState {
     pub statements: Arc<adapters::statement::StatementClient>,
     /// The sharded ledger this instance sweeps and checkpoints, when configured.
     pub shards: Option<Arc<crate::shard_set::ShardSet>>,
+    /// Citizens' home shards, when citizens are routed (`ROUTE_CITIZENS`).
+    pub homes: Option<Arc<crate::homes::Homes>>,
+}
+
+impl AppState {
+    /// The same service against home shard `shard`: its ledger reads and its writer.
+    /// Without routing (or for a shard that does not exist) it is this one.
+    pub fn at_home(&self, shard: u16) -> AppState {
+        let mut at = self.clone();
+        if let Some(home) = self
+            .homes
+            .as_ref()
+            .and_then(|h| h.shards.get(usize::from(shard)))
+        {
+            at.ledger = home.ledger.clone();
+            at.committer = home.committer.clone();
+        }
+        at
+    }
+
+    /// The home shard of a citizen's CCCD (0 without routing).
+    pub fn shard_of_cccd(&self, cccd: &str) -> u16 {
+        self.homes.as_ref().map_or(0, |h| {
+            h.map.shard_of_vshard(crate::homes::vshard_of_cccd(cccd))
+        })
+    }
+
+    /// The home shard of an identity, from the vshard in its id (0 without routing).
+    pub fn shard_of_identity(&self, identity_id: &str) -> u16 {
+        self.homes.as_ref().map_or(0, |h| {
+            h.map
+                .shard_of_vshard(crate::homes::vshard_of_identity(identity_id))
+        })
+    }
+
+    /// The service as a citizen's requests see it: on their home shard.
+    pub fn home_of(&self, identity_id: &str) -> AppState {
+        self.at_home(self.shard_of_identity(identity_id))
+    }
+
+    /// Whether citizens are routed to home shards.
+    pub fn routes_citizens(&self) -> bool {
+        self.homes.is_some()
+    }
 }

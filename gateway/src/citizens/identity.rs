@@ -94,16 +94,17 @@ pub fn find(conn: &mut PgConnection, id: &str) -> Result<Option<IdentityRow>, Ap
         .optional()?)
 }
 
-/// The new or refreshed identity for a verified assertion: created with a fresh wallet
-/// id on first sight, its name, phone and level updated later.
+/// The new or refreshed identity for a verified assertion: created with the fresh ids
+/// given on first sight, its name, phone and level updated later.
 pub fn upsert(
     conn: &mut PgConnection,
     assertion: &VerifiedAssertion,
+    new_identity_id: &str,
     new_wallet_account_id: &str,
     now: DateTime<Utc>,
 ) -> Result<IdentityRow, ApiError> {
     let row = IdentityRow {
-        id: crate::db::new_id("idn_"),
+        id: new_identity_id.to_string(),
         cccd: assertion.cccd.expose().to_string(),
         full_name: assertion.claims.name.clone(),
         birth_date: assertion.birth_date,

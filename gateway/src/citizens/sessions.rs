@@ -134,7 +134,7 @@ pub async fn issue(
         value.clone(),
         claims.identity_id.clone(),
     );
-    db::run(state, move |conn| {
+    db::run(&state.home_of(&claims.identity_id), move |conn| {
         diesel::insert_into(citizen_sessions::table)
             .values((
                 citizen_sessions::token_hash.eq(hash),
@@ -165,7 +165,7 @@ async fn recover(
     token: &str,
 ) -> Result<Option<String>, ApiError> {
     let hash = token_hash(token);
-    let found = db::run(state, move |conn| {
+    let found = db::run(&state.home_of(identity), move |conn| {
         Ok(citizen_sessions::table
             .find(&hash)
             .filter(citizen_sessions::expires_at.gt(Utc::now()))
@@ -230,7 +230,8 @@ pub async fn resolve(state: &AppState, token: &str) -> Result<Option<SessionClai
 /// Ends a session: the token stops working at once.
 pub async fn revoke(state: &AppState, token: &str) -> Result<(), ApiError> {
     let hash = token_hash(token);
-    db::run(state, move |conn| {
+    let home = state.home_of(identity_of(token).unwrap_or_default());
+    db::run(&home, move |conn| {
         diesel::delete(citizen_sessions::table.find(&hash)).execute(conn)?;
         Ok(())
     })

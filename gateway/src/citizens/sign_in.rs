@@ -21,11 +21,6 @@ pub struct SignedIn {
     pub claims: SessionClaims,
 }
 
-/// A fresh wallet id: random, with bit 63 set so it never meets a system account's.
-fn new_wallet_id() -> u128 {
-    u128::from(rand::random::<u64>() | 1 << 63)
-}
-
 /// Accepts `assertion` and opens a session for its citizen.
 pub async fn sign_in(
     state: &AppState,
@@ -41,10 +36,14 @@ pub async fn sign_in(
         .clone()
         .filter(|d| !d.is_empty() && d.len() <= 128);
 
-    let wallet = new_wallet_id();
-    let wallet_public = crate::ids::encode(crate::ids::ACCOUNT, wallet);
+    // The citizen's ids carry the vshard of their CCCD, and they live on its shard.
+    let vshard = crate::homes::vshard_of_cccd(verified.cccd.expose());
+    let state = &state.at_home(state.shard_of_cccd(verified.cccd.expose()));
+    let identity_id = crate::homes::new_identity_id(vshard);
+    let wallet_public =
+        crate::ids::encode(crate::ids::ACCOUNT, crate::homes::new_wallet_id(vshard));
     let row = db::run(state, move |conn| {
-        identity::upsert(conn, &verified, &wallet_public, now)
+        identity::upsert(conn, &verified, &identity_id, &wallet_public, now)
     })
     .await?;
     // Created on first sight: the wallet may not exceed what it holds. Creating it again

@@ -54,6 +54,10 @@ pub struct Caller {
 pub enum PayeeRef {
     Cccd(String),
     Phone(String),
+    /// A citizen on another home shard, found there before the command was queued.
+    Remote {
+        identity_id: String,
+    },
 }
 
 /// A money movement a citizen starts.
@@ -255,6 +259,15 @@ pub enum OutsideCall {
         provider: Provider,
         reference: String,
         created_at: DateTime<Utc>,
+    },
+    /// Place the payee's leg on their home shard, naming the hold on the payer's
+    /// (the cross-shard protocol's prepare on b).
+    PayeeLeg {
+        payer_shard: u16,
+        payee_shard: u16,
+        payee_identity_id: String,
+        hold: u128,
+        amount: i64,
     },
 }
 

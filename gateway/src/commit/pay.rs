@@ -89,6 +89,9 @@ fn resolve(
                     Some([_, _, ..]) => return Err(ApiError::PayeePhoneAmbiguous),
                     _ => None,
                 },
+                PayeeRef::Remote { identity_id } => {
+                    w.shards_toward(identity_id).map(|_| identity_id.clone())
+                }
             }
             .ok_or(ApiError::PayeeNotFound)?;
             if payee_id == caller.identity_id {

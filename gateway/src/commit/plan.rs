@@ -2,6 +2,7 @@
 //! so the ledger can load and lock their accounts, ids and holds in one go. Only ids
 //! and accounts matter here; amounts are whatever the step will use.
 
+use ledger::shards::clearing;
 use ledger::Transfer;
 
 use super::command::{Command, NewPayment, PayeeRef};
@@ -38,13 +39,17 @@ pub fn outside_account(w: &Working, p: &PaymentRow) -> Option<u128> {
         PaymentKind::Topup => provider_settlement(&w.orders.get(&p.id)?.provider),
         PaymentKind::Withdrawal => NAPAS_SETTLEMENT.to_string(),
         PaymentKind::Transfer if p.payee_identity_id.is_none() => NAPAS_SETTLEMENT.to_string(),
+        PaymentKind::Transfer => {
+            let (a, b) = w.crossing(p)?;
+            return Some(clearing::outbound(a, b));
+        }
         PaymentKind::Bill | PaymentKind::Insurance => {
             let record = w
                 .records
                 .get(&(p.identity_id.clone(), p.idempotency_key.clone()))?;
             biller_collection(&record.biller_code)
         }
-        PaymentKind::Transfer | PaymentKind::Merchant => return None,
+        PaymentKind::Merchant => return None,
     };
     Some(system_account_id(&name))
 }
@@ -62,6 +67,17 @@ pub fn of_payment(w: &Working, p: &PaymentRow) -> Vec<Transfer> {
     };
     match p.kind() {
         Some(PaymentKind::Transfer) => match &p.payee_identity_id {
+            Some(_) if w.crossing(p).is_some() => {
+                if let Some((a, b)) = w.crossing(p) {
+                    out.extend(steps::holds(
+                        p,
+                        wallet,
+                        clearing::outbound(a, b),
+                        Purpose::Transfer,
+                    ));
+                }
+                both_resolutions(&mut out);
+            }
             Some(payee) => {
                 if let Some(payee_wallet) = wallet_of(w, payee) {
                     out.extend(steps::to_citizen(p, wallet, payee_wallet));
@@ -134,6 +150,23 @@ fn of_new_payment(w: &Working, command: &Command) -> Vec<Transfer> {
             let payee_id = match payee {
                 PayeeRef::Cccd(c) => w.by_cccd.get(c),
                 PayeeRef::Phone(p) => w.by_phone.get(p).and_then(|ids| ids.first()),
+                PayeeRef::Remote { identity_id } => {
+                    return w
+                        .shards_toward(identity_id)
+                        .map(|(a, b)| {
+                            let hold = &sketch(*amount);
+                            let mut out = steps::holds(
+                                hold,
+                                wallet,
+                                clearing::outbound(a, b),
+                                Purpose::Transfer,
+                            );
+                            out.extend(steps::resolve_holds(hold, Resolution::Post));
+                            out.extend(steps::resolve_holds(hold, Resolution::Void));
+                            out
+                        })
+                        .unwrap_or_default()
+                }
             };
             payee_id
                 .and_then(|id| wallet_of(w, id))

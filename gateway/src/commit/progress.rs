@@ -10,6 +10,7 @@
 
 use actix_web::http::StatusCode;
 use adapters::identity::Cccd;
+use ledger::shards::clearing;
 use ledger::TransferBatch;
 
 use super::command::{Drive, KeyRef, OutsideCall, Reply};
@@ -50,7 +51,16 @@ fn call_of(w: &Working, p: &PaymentRow) -> Result<Option<OutsideCall>, ApiError>
                 account_number: account.clone(),
                 amount: p.amount,
             },
-            _ => return Ok(None),
+            _ => match (w.crossing(p), &p.payee_identity_id) {
+                (Some((payer_shard, payee_shard)), Some(payee)) => OutsideCall::PayeeLeg {
+                    payer_shard,
+                    payee_shard,
+                    payee_identity_id: payee.clone(),
+                    hold: steps::ledger_transfer_id(&p.id, "hold"),
+                    amount: p.amount,
+                },
+                _ => return Ok(None),
+            },
         },
         Some(PaymentKind::Topup) if p.bank_link_id.is_some() => {
             let link = link()?;
@@ -179,8 +189,11 @@ pub fn proceed(
     let napas = system_account_id(NAPAS_SETTLEMENT);
     let holds_toward = |to: u128, purpose: Purpose| steps::holds(&p, from, to, purpose);
     let chain = match p.kind() {
-        Some(PaymentKind::Transfer) => match &p.payee_identity_id {
-            Some(payee) => {
+        Some(PaymentKind::Transfer) => match (&p.payee_identity_id, w.crossing(&p)) {
+            // The payee is on another shard: hold toward the clearing account, then
+            // place their leg there (the outside call), then post or void.
+            (Some(_), Some((a, b))) => holds_toward(clearing::outbound(a, b), Purpose::Transfer),
+            (Some(payee), None) => {
                 let payee = w
                     .parties
                     .get(payee)
@@ -195,7 +208,7 @@ pub fn proceed(
                     Some(code) => fail(w, id, code, answer_status),
                 };
             }
-            None => holds_toward(napas, Purpose::Transfer),
+            (None, _) => holds_toward(napas, Purpose::Transfer),
         },
         Some(PaymentKind::Withdrawal) => holds_toward(napas, Purpose::Withdrawal),
         Some(PaymentKind::Bill | PaymentKind::Insurance) => {

@@ -35,7 +35,8 @@ pub fn settle(
     let has_holds = matches!(
         kind,
         PaymentKind::Withdrawal | PaymentKind::Bill | PaymentKind::Insurance
-    ) || (kind == PaymentKind::Transfer && p.payee_identity_id.is_none());
+    ) || (kind == PaymentKind::Transfer
+        && (p.payee_identity_id.is_none() || w.crossing(&p).is_some()));
     match result {
         OutsideResult::Order(answer) => provider_answer(w, ledger, id, answer, answer_status),
         OutsideResult::Unknown if kind == PaymentKind::Topup && p.bank_link_id.is_none() => {

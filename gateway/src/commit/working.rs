@@ -135,6 +135,8 @@ pub struct Settings {
     pub qr_account: String,
     /// The gateway's address as payers and providers see it.
     pub public_url: String,
+    /// The home shard this writer serves, when citizens are routed to shards.
+    pub home: Option<crate::homes::HomeShard>,
 }
 
 /// What a batch may read and change.
@@ -173,4 +175,23 @@ pub struct Working {
     /// What captures and refunds add to merchants' monthly revenue.
     pub revenue: crate::revenue::delta::RevenueBook,
     pub events: Vec<NewEvent>,
+}
+
+impl Working {
+    /// For a payee who lives on another home shard: (this shard, theirs).
+    pub fn shards_toward(&self, payee_identity_id: &str) -> Option<(u16, u16)> {
+        let home = self.settings.home.as_ref()?;
+        let theirs = home.shard_of_identity(payee_identity_id);
+        (theirs != home.index).then_some((home.index, theirs))
+    }
+
+    /// The shards a transfer to a citizen crosses, when its payee is on another one.
+    pub fn crossing(&self, p: &PaymentRow) -> Option<(u16, u16)> {
+        match (p.kind(), &p.payee_identity_id) {
+            (Some(crate::payments::model::PaymentKind::Transfer), Some(payee)) => {
+                self.shards_toward(payee)
+            }
+            _ => None,
+        }
+    }
 }

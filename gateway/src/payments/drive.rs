@@ -11,6 +11,7 @@ use chrono::Utc;
 use crate::commit::{Answer, Command, Confirmation, Drive, OutsideCall, OutsideResult, Reply};
 use crate::error::ApiError;
 use crate::idempotency;
+use crate::payments::payee_leg;
 use crate::state::AppState;
 
 fn callback_path(provider: adapters::funding::Provider) -> &'static str {
@@ -77,6 +78,25 @@ async fn call(state: &AppState, drive: &Drive) -> OutsideResult {
             reference,
             created_at,
         } => query(state, *provider, reference, *created_at).await,
+        OutsideCall::PayeeLeg {
+            payer_shard,
+            payee_shard,
+            payee_identity_id,
+            hold,
+            amount,
+        } => {
+            payee_leg::place(
+                state,
+                payee_leg::LegRequest {
+                    payer_shard: *payer_shard,
+                    payee_shard: *payee_shard,
+                    payee_identity_id,
+                    hold: *hold,
+                    amount: *amount,
+                },
+            )
+            .await
+        }
         OutsideCall::ProviderOrder { provider, amount } => {
             let base = state.config.public_url.trim_end_matches('/');
             let order = TopupOrder {
@@ -154,6 +174,7 @@ fn biller_result(
 /// Drives a payment through its outside call and records the result.
 pub async fn drive(state: &AppState, drive: Drive) -> Result<Reply, ApiError> {
     let result = call(state, &drive).await;
+    let placed = matches!(result, OutsideResult::Done(_));
     let settled = state
         .committer
         .submit(Command::Settle {
@@ -165,6 +186,17 @@ pub async fn drive(state: &AppState, drive: Drive) -> Result<Reply, ApiError> {
         .await;
     // Only now may anyone else take the payment over.
     drop(drive.guard);
+    if let OutsideCall::PayeeLeg {
+        payer_shard,
+        payee_shard,
+        hold,
+        ..
+    } = drive.call
+    {
+        if placed && settled.is_ok() {
+            payee_leg::finish(state, payer_shard, payee_shard, hold).await;
+        }
+    }
     settled
 }
 

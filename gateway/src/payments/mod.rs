@@ -3,6 +3,7 @@
 
 pub mod drive;
 pub mod model;
+pub mod payee_leg;
 pub mod provider_orders;
 pub mod provider_topups;
 pub mod steps;

@@ -31,7 +31,8 @@ pub struct AdminPaymentsQuery {
     responses(
         (status = 200, body = inline(Page<PaymentView>)),
         (status = 400, description = "Unknown status, bad paging", body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 501, description = "`not_routed`: citizens' payments live on their home shards (`ROUTE_CITIZENS`)", body = ErrorBody)),
     security(("operator" = [])))]
 #[get("/v1/admin/payments")]
 pub async fn list_all_payments(
@@ -55,6 +56,9 @@ pub async fn list_all_payments(
     };
     let cursor = query.starting_after.clone();
     require_operator(&req, &state).await?;
+    if state.routes_citizens() {
+        return Err(ApiError::NotRouted("payment lists across home shards"));
+    }
     let page = db::run(&state, move |conn| {
         let after = match cursor {
             Some(c) => Some(store::find(conn, &c)?.ok_or_else(|| {

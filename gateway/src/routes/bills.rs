@@ -207,7 +207,7 @@ pub async fn inquire_bill(
     let biller_code =
         input::optional_string(&map, "biller_code", 64)?.map(|c| c.trim().to_ascii_uppercase());
     let biller = route(&customer_code, biller_code.as_deref())?;
-    let me = caller(&req, &state).await?;
+    let (me, state) = caller(&req, &state).await?;
     let statement = state
         .billers
         .inquire(biller.code, &customer_code)

@@ -25,27 +25,44 @@ pub fn caller_of(session: &SessionClaims) -> Result<Caller, ApiError> {
     })
 }
 
-/// The calling citizen's identity row (a token for a vanished identity is a 401).
-pub async fn caller(req: &HttpRequest, state: &AppState) -> Result<IdentityRow, ApiError> {
+/// The calling citizen's identity row, and the service on their home shard (a token
+/// for a vanished identity is a 401).
+pub async fn caller(
+    req: &HttpRequest,
+    state: &AppState,
+) -> Result<(IdentityRow, AppState), ApiError> {
     let session = require_citizen(req, state).await?;
-    db::run(state, move |conn| {
+    let home = state.home_of(&session.identity_id);
+    let row = db::run(&home, move |conn| {
         identity::find(conn, &session.identity_id)
     })
     .await?
-    .ok_or(ApiError::Unauthenticated)
+    .ok_or(ApiError::Unauthenticated)?;
+    Ok((row, home))
+}
+
+/// The calling citizen's session, and the service on their home shard.
+pub async fn session_at_home(
+    req: &HttpRequest,
+    state: &AppState,
+) -> Result<(SessionClaims, AppState), ApiError> {
+    let session = require_citizen(req, state).await?;
+    let home = state.home_of(&session.identity_id);
+    Ok((session, home))
 }
 
 /// The `Idempotency-Key` (an input error when missing or malformed), then the
-/// caller's credentials: the key claim and the caller for a citizen's command.
+/// caller's credentials: the key claim and the caller for a citizen's command, and
+/// the service on the caller's home shard, where the command runs.
 pub async fn citizen_key(
     req: &HttpRequest,
     state: &AppState,
     body: &Value,
-) -> Result<(KeyClaim, Caller), ApiError> {
+) -> Result<(KeyClaim, Caller, AppState), ApiError> {
     idempotency::key_from(req)?;
-    let session = require_citizen(req, state).await?;
+    let (session, home) = session_at_home(req, state).await?;
     let key = idempotency::claim(req, format!("citizen:{}", session.identity_id), body)?;
-    Ok((key, caller_of(&session)?))
+    Ok((key, caller_of(&session)?, home))
 }
 
 /// A citizen's new payment: once per key, answered when it is final or waits on
@@ -56,8 +73,18 @@ pub async fn start_payment(
     body: &Value,
     payment: NewPayment,
 ) -> Result<HttpResponse, ApiError> {
-    let (key, caller) = citizen_key(req, state, body).await?;
-    let reply = state
+    let (key, caller, home) = citizen_key(req, state, body).await?;
+    submit_payment(&home, key, caller, payment).await
+}
+
+/// Queues a citizen's payment on their home shard and answers with what came of it.
+pub async fn submit_payment(
+    home: &AppState,
+    key: KeyClaim,
+    caller: Caller,
+    payment: NewPayment,
+) -> Result<HttpResponse, ApiError> {
+    let reply = home
         .committer
         .submit(Command::Pay {
             key,
@@ -65,5 +92,5 @@ pub async fn start_payment(
             payment,
         })
         .await?;
-    drive::respond(state, reply).await
+    drive::respond(home, reply).await
 }

@@ -137,7 +137,7 @@ pub async fn create_quote(
         .pricing_date
         .unwrap_or_else(|| now.with_timezone(&VIETNAM).date_naive());
     let quote = request.price(quote_date)?;
-    let me = caller(&req, &state).await?;
+    let (me, state) = caller(&req, &state).await?;
     let row = QuoteRow::new(
         &me.id,
         &request,

@@ -63,16 +63,24 @@ pub fn account_view(a: &ledger::Account) -> AccountView {
     }
 }
 
-/// The operator sees every account; a citizen only their wallet and a merchant only
-/// its own account (anyone else's is not found).
+/// The operator sees every account; a citizen only their wallet (read on their home
+/// shard) and a merchant only its own account (anyone else's is not found).
 async fn may_see_account(
     req: &HttpRequest,
     state: &AppState,
     id: Option<u128>,
-) -> Result<u128, ApiError> {
+) -> Result<(u128, AppState), ApiError> {
     let own = match authenticate(req, state).await? {
-        Principal::Operator => return id.ok_or(ApiError::NotFound("account")),
-        Principal::Citizen(session) => Some(session.wallet_id()?),
+        Principal::Operator => {
+            return Ok((id.ok_or(ApiError::NotFound("account"))?, state.clone()))
+        }
+        Principal::Citizen(session) => {
+            let wallet = session.wallet_id()?;
+            return match id {
+                Some(id) if id == wallet => Ok((id, state.home_of(&session.identity_id))),
+                _ => Err(ApiError::NotFound("account")),
+            };
+        }
         Principal::Merchant { merchant_id } => crate::db::run(state, move |conn| {
             crate::merchants::store::find(conn, &merchant_id)
         })
@@ -81,7 +89,7 @@ async fn may_see_account(
         .transpose()?,
     };
     match id {
-        Some(id) if own == Some(id) => Ok(id),
+        Some(id) if own == Some(id) => Ok((id, state.clone())),
         _ => Err(ApiError::NotFound("account")),
     }
 }
@@ -112,7 +120,7 @@ pub async fn get_account(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = ids::lookup("account", ids::ACCOUNT, &path)?;
-    let id = may_see_account(&req, &state, id).await?;
+    let (id, state) = may_see_account(&req, &state, id).await?;
     let account = find_account(&state, id).await?;
     Ok(HttpResponse::Ok().json(account_view(&account)))
 }
@@ -193,7 +201,7 @@ pub async fn list_entries(
         .as_deref()
         .map(|c| ids::decode("transfer", ids::TRANSFER, c))
         .transpose()?;
-    let id = may_see_account(&req, &state, id).await?;
+    let (id, state) = may_see_account(&req, &state, id).await?;
     find_account(&state, id).await?;
 
     let ledger = state.ledger.clone();

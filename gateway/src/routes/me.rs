@@ -71,7 +71,7 @@ pub async fn get_me(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let me = caller(&req, &state).await?;
+    let (me, state) = caller(&req, &state).await?;
     let wallet_id = me.wallet_ledger_id()?;
     let ledger = state.ledger.clone();
     let account = web::block(move || ledger.lookup_accounts(&[wallet_id])).await??;
@@ -159,7 +159,7 @@ pub async fn create_bank_link(
     let bank_bin = input::string(&map, "bank_bin", 6)?;
     let account_number = input::string(&map, "account_number", 19)?;
     let bank_name = check_bank_account(&bank_bin, &account_number)?;
-    let me = caller(&req, &state).await?;
+    let (me, state) = caller(&req, &state).await?;
     let holder = state
         .bank
         .inquire_account(&bank_bin, &account_number)
@@ -203,7 +203,8 @@ pub struct TopupRequest {
         (status = 403, description = "`vneid_level_insufficient`", body = ErrorBody),
         (status = 404, description = "`bank_link_not_found`", body = ErrorBody),
         (status = 409, description = "`idempotency_key_in_progress`", body = ErrorBody),
-        (status = 422, description = "`idempotency_key_reused`", body = ErrorBody)),
+        (status = 422, description = "`idempotency_key_reused`", body = ErrorBody),
+        (status = 501, description = "`not_routed`: with citizens on home shards (`ROUTE_CITIZENS`), provider top-ups are not served yet", body = ErrorBody)),
     security(("citizen" = [])))]
 #[post("/v1/me/topups")]
 pub async fn create_topup(
@@ -237,6 +238,10 @@ pub async fn create_topup(
             bank_link_id,
             amount,
         },
+        // The provider's callback names only the payment, not the payer's shard.
+        TopupSource::Provider(_) if state.routes_citizens() => {
+            return Err(ApiError::NotRouted("provider top-ups"))
+        }
         TopupSource::Provider(provider) => NewPayment::ProviderTopup { provider, amount },
     };
     start_payment(&req, &state, &value, payment).await
@@ -304,7 +309,7 @@ pub async fn list_payments(
             });
         }
     }
-    let me = caller(&req, &state).await?;
+    let (me, state) = caller(&req, &state).await?;
     let page = db::run(&state, move |conn| {
         let after = match cursor {
             Some(c) => Some(store::find_own(conn, &me.id, &c)?.ok_or_else(|| {

@@ -27,6 +27,10 @@ pub async fn create_merchant_payment(
     value: &Value,
     map: &Map<String, Value>,
 ) -> Result<HttpResponse, ApiError> {
+    // A payment request lives where its merchant does, not on the payer's home shard.
+    if state.routes_citizens() {
+        return Err(ApiError::NotRouted("merchant payments"));
+    }
     let by_id = input::optional_string(map, "payment_request_id", 40)?;
     let by_qr = input::optional_string(map, "qr", MAX_QR_CHARS)?;
     let (request_id, qr_amount) = match (by_id, by_qr) {

@@ -6,7 +6,7 @@ use chrono::Utc;
 use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
-use crate::auth::require_citizen;
+use crate::citizens::directory::route_payee;
 use crate::citizens::sessions;
 use crate::commit::{Command, NewPayment, PayeeRef, StepUp};
 use crate::db;
@@ -14,7 +14,7 @@ use crate::error::{ApiError, ErrorBody};
 use crate::payments::drive;
 use crate::payments::model::{PaymentKind, PaymentView};
 use crate::payments::store;
-use crate::routes::citizen::{citizen_key, start_payment};
+use crate::routes::citizen::{citizen_key, session_at_home, start_payment, submit_payment};
 use crate::routes::input;
 use crate::state::AppState;
 
@@ -113,6 +113,7 @@ fn parse_payee(map: &Map<String, Value>) -> Result<Payee, ApiError> {
         (status = 409, description = "`idempotency_key_in_progress`, `bill_already_paid` (at the biller or through us; `details.payment_id` names the caller's own failed payment if one was made), `quote_expired`, `quote_already_paid`, `payment_request_expired`, `payment_request_not_open`", body = ErrorBody),
         (status = 422, description = "`insufficient_funds`, `monthly_limit_exceeded` (`details.cap` = `general` or `essential`), `payee_is_payer`, `payee_phone_ambiguous` (several citizens share the phone: pay by CCCD), `idempotency_key_reused`", body = ErrorBody),
         (status = 429, description = "`rate_limited`, with `Retry-After`", body = ErrorBody),
+        (status = 501, description = "`not_routed`: with citizens on home shards (`ROUTE_CITIZENS`), merchant payments are not served yet", body = ErrorBody),
         (status = 503, description = "`service_unavailable`: a dependency is down; retry with the same key", body = ErrorBody)),
     security(("citizen" = [])))]
 #[post("/v1/payments")]
@@ -164,7 +165,23 @@ pub async fn create_payment(
             note,
         },
     };
-    start_payment(&req, &state, &value, payment).await
+    if !state.routes_citizens() {
+        return start_payment(&req, &state, &value, payment).await;
+    }
+    let (key, caller, home) = citizen_key(&req, &state, &value).await?;
+    let payment = match payment {
+        NewPayment::ToCitizen {
+            payee,
+            amount,
+            note,
+        } => NewPayment::ToCitizen {
+            payee: route_payee(&state, state.shard_of_identity(&caller.identity_id), payee).await?,
+            amount,
+            note,
+        },
+        other => other,
+    };
+    submit_payment(&home, key, caller, payment).await
 }
 
 fn check_payment_id(id: &str) -> Result<(), ApiError> {
@@ -214,7 +231,7 @@ pub async fn confirm_payment(
     check_payment_id(&payment_id)?;
     let (value, map) = input::object(&body)?;
     let assertion = input::string(&map, "assertion", 8192)?;
-    let (key, caller) = citizen_key(&req, &state, &value).await?;
+    let (key, caller, state) = citizen_key(&req, &state, &value).await?;
     // A retry of this very request replays (or resumes) what the first attempt did;
     // its assertion was spent by that attempt and is not checked again.
     let step_up = if crate::idempotency::is_known(&state, &key).await? {
@@ -253,7 +270,7 @@ pub async fn get_payment(
 ) -> Result<HttpResponse, ApiError> {
     let payment_id = path.into_inner();
     check_payment_id(&payment_id)?;
-    let me = require_citizen(&req, &state).await?;
+    let (me, state) = session_at_home(&req, &state).await?;
     let view = db::run(&state, move |conn| {
         let payment = store::find_own(conn, &me.identity_id, &payment_id)?
             .ok_or(ApiError::NotFound("payment"))?;

@@ -111,6 +111,7 @@ fn parse_new_run(
         (status = 400, description = "`invalid_source`, `invalid_business_date`, `invalid_statement` (an uploaded file that does not parse), `statement_date_mismatch`", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "`statement_not_found`: the system has no file for that day", body = ErrorBody),
+        (status = 501, description = "`not_routed`: citizens' payments live on their home shards (`ROUTE_CITIZENS`)", body = ErrorBody),
         (status = 503, description = "The system (or its file) is unavailable", body = ErrorBody)),
     security(("operator" = [])))]
 #[post("/v1/admin/reconciliation/runs")]

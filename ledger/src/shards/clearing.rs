@@ -10,7 +10,7 @@ use crate::types::{Account, AccountFlags};
 
 use super::map::account_id;
 
-const TAG: u128 = 0x58_5343_4C45_4152; // "XSCLEAR", 56 bits: with the 40 below it fills 96 of the 116 free bits
+const TAG: u128 = 0x58_5343_4C52; // "XSCLR", 40 bits: with the 40 below it fills 80 of the 88 free bits
 const RESERVED_VSHARD: u16 = 4095;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -44,7 +44,7 @@ pub fn inbound(b: u16, a: u16) -> u128 {
 
 /// A clearing account's home shard, peer shard and direction, if the id is one.
 pub fn parse(account: u128) -> Option<(u16, u16, Direction)> {
-    let low = account & ((1u128 << 116) - 1);
+    let low = account & ((1u128 << super::map::LOW_BITS) - 1);
     if super::map::vshard_of(account) != RESERVED_VSHARD || low >> 40 != TAG {
         return None;
     }

@@ -1,7 +1,9 @@
 //! Which shard an account lives on. A citizen's key (an opaque byte string to the
-//! ledger) hashes to one of 4,096 virtual shards; the vshard sits in the top 12 bits of
+//! ledger) hashes to one of 4,096 virtual shards; the vshard sits in bits 88–99 of
 //! every account id the citizen owns, so any id routes without a lookup, and a map from
-//! vshard to shard lets whole vshards move when shards are added.
+//! vshard to shard lets whole vshards move when shards are added. Bits 88–99 are the
+//! top of the 100 bits a public id spells in 20 base32 digits, so a sharded id is as
+//! short in the API as any other.
 
 use sha2::{Digest, Sha256};
 
@@ -9,7 +11,8 @@ use sha2::{Digest, Sha256};
 pub const VSHARD_BITS: u32 = 12;
 /// How many vshards there are.
 pub const VSHARDS: u16 = 1 << VSHARD_BITS;
-const LOW_BITS: u32 = 128 - VSHARD_BITS;
+/// The bits below the vshard: what an account id keeps of its own.
+pub const LOW_BITS: u32 = 100 - VSHARD_BITS;
 
 /// The vshard a citizen's key belongs to.
 pub fn vshard_of_key(key: &[u8]) -> u16 {
@@ -19,8 +22,8 @@ pub fn vshard_of_key(key: &[u8]) -> u16 {
 
 /// The vshard an account id was minted in.
 pub fn vshard_of(account_id: u128) -> u16 {
-    // The shift leaves 12 bits, so the value always fits.
-    u16::try_from(account_id >> LOW_BITS).unwrap_or(0)
+    // Masked to 12 bits, so the value always fits.
+    u16::try_from((account_id >> LOW_BITS) & u128::from(VSHARDS - 1)).unwrap_or(0)
 }
 
 /// An account id in `vshard` whose remaining bits are the low bits of `low`.

@@ -131,17 +131,47 @@ impl CrossShardTransfer {
     pub fn payee_leg(&self) -> Transfer {
         Transfer {
             id: derive(self.id, "payee-leg"),
-            debit_account_id: clearing::inbound(self.payee.shard, self.payer.shard),
-            credit_account_id: self.payee.account,
-            amount: self.amount,
-            user_data_128: self.payer_hold().id,
             user_data_64: self.user_data_64,
-            timeout: 0,
-            ledger: self.ledger,
-            code: self.code,
-            flags: TransferFlags::PENDING,
-            ..Transfer::default()
+            ..payee_leg_for(
+                self.payer_hold().id,
+                self.payer.shard,
+                self.payee,
+                self.amount,
+                self.ledger,
+                self.code,
+            )
         }
+    }
+}
+
+/// The id of the leg [`payee_leg_for`] places for `hold`.
+pub fn leg_id_for(hold: u128) -> u128 {
+    derive(hold, "payee-leg")
+}
+
+/// The payee's leg on `payee.shard` for a hold that a caller placed on `payer_shard`
+/// toward `xs:payer→payee` with ids of its own (the gateway's payments do). Its id
+/// derives from the hold, so every attempt writes the same leg, and the sweeper finds
+/// the hold through `user_data_128` and the shards through the clearing account.
+pub fn payee_leg_for(
+    hold: u128,
+    payer_shard: u16,
+    payee: Side,
+    amount: u64,
+    ledger: u32,
+    code: u16,
+) -> Transfer {
+    Transfer {
+        id: leg_id_for(hold),
+        debit_account_id: clearing::inbound(payee.shard, payer_shard),
+        credit_account_id: payee.account,
+        amount,
+        user_data_128: hold,
+        timeout: 0,
+        ledger,
+        code,
+        flags: TransferFlags::PENDING,
+        ..Transfer::default()
     }
 }
 

@@ -64,6 +64,7 @@ pub(super) fn from_commands(commands: &[Command]) -> (Wanted, Sweep, Sweep) {
                         PayeeRef::Phone(p) => {
                             w.phones.insert(p.clone());
                         }
+                        PayeeRef::Remote { .. } => {}
                     },
                     NewPayment::Withdrawal { bank_link_id, .. }
                     | NewPayment::BankTopup { bank_link_id, .. } => {
@@ -140,6 +141,7 @@ pub(super) fn from_commands(commands: &[Command]) -> (Wanted, Sweep, Sweep) {
 pub(super) fn wants_of(p: &PaymentRow, wanted: &mut Wanted) {
     wanted.usage.insert(p.identity_id.clone());
     wanted.parties.insert(p.identity_id.clone());
+    // A payee on another shard has no row here; wanting one is harmless.
     if let Some(payee) = &p.payee_identity_id {
         wanted.parties.insert(payee.clone());
     }

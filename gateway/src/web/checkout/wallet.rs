@@ -112,6 +112,9 @@ fn back(request_id: &str, lang: Lang, result: Result<Value, Refused>) -> HttpRes
 
 /// What a payment command finally answered: the payment, or the refusal as an error.
 async fn outcome(state: &AppState, command: Command) -> Result<Value, Refused> {
+    if state.routes_citizens() {
+        return Err(ApiError::NotRouted("merchant payments").into());
+    }
     let reply = state.committer.submit(command).await?;
     let answer = drive::finish(state, reply).await?;
     let body: Value = serde_json::from_str(&answer.body).unwrap_or(Value::Null);

@@ -1,0 +1,103 @@
+//! The payee's half of a transfer to a citizen on another home shard: the outside call
+//! such a payment waits for. The payer's hold toward `xs:a→b` is already durable on
+//! shard a; this places the payee's leg from `xs:b←a` on shard b, naming that hold.
+//! The payment then posts the hold (the commit point) or voids it, and the leg is
+//! finished from it, here at once or by any replica's sweeper within a second.
+//!
+//! A shard b that does not answer refuses the call: the hold is voided and the payment
+//! fails, never waits. If b did place the leg and only its answer was lost, the
+//! sweeper voids that leg from the voided hold, so nothing is ever applied once on one
+//! side only.
+
+use actix_web::web;
+use ledger::shards::protocol::{payee_leg_for, placed, Side};
+use ledger::PgLedger;
+
+use crate::chart::{Purpose, VND};
+use crate::citizens::identity;
+use crate::commit::{Confirmation, OutsideResult};
+use crate::db;
+use crate::state::AppState;
+
+/// What placing a leg may be refused with.
+pub const PAYEE_SHARD_UNAVAILABLE: &str = "payee_shard_unavailable";
+pub const PAYEE_NOT_FOUND: &str = "payee_not_found";
+pub const PAYEE_REFUSED: &str = "payee_refused";
+
+/// A leg to place on the payee's shard.
+pub struct LegRequest<'a> {
+    pub payer_shard: u16,
+    pub payee_shard: u16,
+    pub payee_identity_id: &'a str,
+    pub hold: u128,
+    pub amount: i64,
+}
+
+/// Places the payee's leg; every attempt writes the same leg (its id derives from
+/// the hold), so a repeat answers `exists`.
+pub async fn place(state: &AppState, leg: LegRequest<'_>) -> OutsideResult {
+    let there = state.at_home(leg.payee_shard);
+    let payee = leg.payee_identity_id.to_string();
+    let wallet = match db::run(&there, move |conn| identity::find(conn, &payee)).await {
+        Ok(Some(row)) => match row.wallet_ledger_id() {
+            Ok(wallet) => wallet,
+            Err(_) => return OutsideResult::Refused(PAYEE_NOT_FOUND),
+        },
+        Ok(None) => return OutsideResult::Refused(PAYEE_NOT_FOUND),
+        Err(e) => {
+            tracing::warn!(shard = leg.payee_shard, error = %e, "payee's shard did not answer");
+            return OutsideResult::Refused(PAYEE_SHARD_UNAVAILABLE);
+        }
+    };
+    let transfer = payee_leg_for(
+        leg.hold,
+        leg.payer_shard,
+        Side {
+            shard: leg.payee_shard,
+            account: wallet,
+        },
+        leg.amount.unsigned_abs(),
+        VND,
+        Purpose::Transfer.code(),
+    );
+    let ledger: PgLedger = there.ledger.clone();
+    match web::block(move || ledger.create_transfers(&[transfer])).await {
+        Ok(Ok(results)) => match results.first() {
+            Some(&result) if placed(result) => OutsideResult::Done(Confirmation::Plain),
+            Some(result) => {
+                tracing::info!(%result, "payee's shard refused the leg");
+                OutsideResult::Refused(PAYEE_REFUSED)
+            }
+            None => OutsideResult::Refused(PAYEE_SHARD_UNAVAILABLE),
+        },
+        Ok(Err(e)) => {
+            tracing::warn!(shard = leg.payee_shard, error = %e, "payee's shard did not place the leg");
+            OutsideResult::Refused(PAYEE_SHARD_UNAVAILABLE)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "placing a payee's leg was cancelled");
+            OutsideResult::Refused(PAYEE_SHARD_UNAVAILABLE)
+        }
+    }
+}
+
+/// Finishes the leg of `hold` from the hold as it now stands, so the payee has the
+/// money at once; whatever this misses, the sweeper finishes.
+pub async fn finish(state: &AppState, payer_shard: u16, payee_shard: u16, hold: u128) {
+    let Some(shards) = state.shards.clone() else {
+        return;
+    };
+    let report = tokio::task::spawn_blocking(move || {
+        shards
+            .ledger
+            .finish_legs_of(payer_shard, payee_shard, &[hold])
+    })
+    .await;
+    match report {
+        Ok(report) if !report.orphans.is_empty() => {
+            tracing::error!(orphans = ?report.orphans, "a payee's leg without its hold");
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "finishing a payee's leg failed; the sweeper will"),
+    }
+}

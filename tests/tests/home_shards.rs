@@ -1,0 +1,203 @@
+//! With `ROUTE_CITIZENS`, citizens live on the home shard of their CCCD's vshard:
+//! identity, wallet, payments. A transfer between citizens on different shards goes
+//! through `POST /v1/payments` like any other and follows the cross-shard protocol:
+//! the payer's hold toward clearing, the payee's leg on their shard, the post, the
+//! finish; a leg that is refused voids the hold.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::HashMap;
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use e2e::{assert_error, ExtraSchema, TestGateway, ADMIN_TOKEN};
+use e2e::{Citizen, Session};
+use ledger::shards::map::{vshard_of, vshard_of_key, ShardMap};
+use ledger::PgLedger;
+use serde_json::json;
+
+/// Citizens (numbered from `from`) whose CCCD puts them on `shard` of two.
+fn citizens_on(shard: u16, from: u32, count: usize) -> Vec<Citizen> {
+    let map = ShardMap::uniform(2).unwrap();
+    (from..)
+        .map(Citizen::hanoi)
+        .filter(|c| map.shard_of_vshard(vshard_of_key(c.cccd.as_bytes())) == shard)
+        .take(count)
+        .collect()
+}
+
+struct Cluster {
+    gw: TestGateway,
+    shards: [PgLedger; 2],
+    urls: [String; 2],
+    _schemas: [ExtraSchema; 3],
+}
+
+async fn routed_gateway() -> Cluster {
+    let (s0, s1, catalog) = (ExtraSchema::new(), ExtraSchema::new(), ExtraSchema::new());
+    let shard_urls = format!("{},{}", s0.url, s1.url);
+    let gw = TestGateway::start_with(HashMap::from([
+        ("SHARD_URLS", shard_urls.as_str()),
+        ("CATALOG_URL", catalog.url.as_str()),
+        ("ROUTE_CITIZENS", "1"),
+    ]))
+    .await;
+    Cluster {
+        shards: [
+            PgLedger::connect(&s0.url, 2).unwrap(),
+            PgLedger::connect(&s1.url, 2).unwrap(),
+        ],
+        urls: [s0.url.clone(), s1.url.clone()],
+        gw,
+        _schemas: [s0, s1, catalog],
+    }
+}
+
+async fn wallet_of(gw: &TestGateway, who: &Session) -> u128 {
+    let (status, me) = gw.get("/v1/me", Some(&who.token)).await;
+    assert_eq!(status, 200, "{me}");
+    gateway::ids::decode(
+        "account",
+        "acc_",
+        me["wallet"]["account_id"].as_str().unwrap(),
+    )
+    .unwrap()
+}
+
+async fn clearing(gw: &TestGateway) -> serde_json::Value {
+    let (status, report) = gw.get("/v1/admin/shards/clearing", Some(ADMIN_TOKEN)).await;
+    assert_eq!(status, 200, "{report}");
+    report
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn citizens_live_on_their_home_shards_and_pay_each_other_across_them() {
+    let c = routed_gateway().await;
+    let gw = &c.gw;
+    let alice = citizens_on(0, 7_100, 1).remove(0);
+    let mut on_one = citizens_on(1, 7_100, 2);
+    let (bob, carol) = (on_one.remove(0), on_one.remove(0));
+    let (a, _) = gw
+        .funded_citizen(&alice, "7100000001", 2_000_000, 500_000)
+        .await;
+    let b = gw.sign_in(&bob, 2).await;
+    let cs = gw.sign_in(&carol, 2).await;
+
+    // Each wallet carries its vshard and exists on its home shard only.
+    for (session, who, home) in [(&a, &alice, 0usize), (&b, &bob, 1), (&cs, &carol, 1)] {
+        let wallet = wallet_of(gw, session).await;
+        assert_eq!(vshard_of(wallet), vshard_of_key(who.cccd.as_bytes()));
+        assert_eq!(c.shards[home].lookup_accounts(&[wallet]).unwrap().len(), 1);
+        assert!(c.shards[1 - home]
+            .lookup_accounts(&[wallet])
+            .unwrap()
+            .is_empty());
+    }
+
+    // Across shards, by CCCD: the payee has the money when the payer has the answer.
+    let (status, paid) = gw.transfer_to_cccd(&a, "x-1", 100_000, &bob.cccd).await;
+    assert_eq!(
+        (status, paid["status"].as_str()),
+        (201, Some("succeeded")),
+        "{paid}"
+    );
+    let fee = paid["fee"].as_i64().unwrap();
+    assert_eq!(gw.wallet_balance(&a).await, 500_000 - 100_000 - fee);
+    assert_eq!(gw.wallet_balance(&b).await, 100_000);
+    // The same key again is the same payment, moved once.
+    let (status, again) = gw.transfer_to_cccd(&a, "x-1", 100_000, &bob.cccd).await;
+    assert_eq!((status, &again["id"]), (201, &paid["id"]));
+    assert_eq!(gw.wallet_balance(&b).await, 100_000);
+    let path = format!("/v1/payments/{}", paid["id"].as_str().unwrap());
+    assert_eq!(gw.get(&path, Some(&a.token)).await.1["status"], "succeeded");
+    assert_eq!(
+        gw.get(&path, Some(&b.token)).await.0,
+        404,
+        "not the payee's payment"
+    );
+
+    // On one shard, by phone: the local path, one transfer.
+    let body = json!({"type": "transfer", "amount": 30_000, "payee": {"phone": carol.phone}});
+    let (status, local) = gw.post_as(&b, "/v1/payments", "l-1", body).await;
+    assert_eq!(
+        (status, local["status"].as_str()),
+        (201, Some("succeeded")),
+        "{local}"
+    );
+    // Back across, by phone: found on the other shard.
+    let body = json!({"type": "transfer", "amount": 10_000, "payee": {"phone": alice.phone}});
+    let (status, back) = gw.post_as(&cs, "/v1/payments", "x-2", body).await;
+    assert_eq!(
+        (status, back["status"].as_str()),
+        (201, Some("succeeded")),
+        "{back}"
+    );
+    assert_eq!(
+        gw.wallet_balance(&a).await,
+        500_000 - 100_000 - fee + 10_000
+    );
+    let carol_fee = back["fee"].as_i64().unwrap();
+    assert_eq!(gw.wallet_balance(&cs).await, 30_000 - 10_000 - carol_fee);
+
+    // Refused before any leg: the payer's funds, an unknown CCCD on the other shard.
+    let (status, poor) = gw
+        .transfer_to_cccd(&b, "x-3", 10_000_000, &alice.cccd)
+        .await;
+    assert_eq!(
+        (status, poor["error"]["code"].as_str()),
+        (422, Some("insufficient_funds")),
+        "{poor}"
+    );
+    let stranger = citizens_on(0, 9_100, 1).remove(0);
+    let response = gw.transfer_to_cccd(&b, "x-4", 1_000, &stranger.cccd).await;
+    assert_error(&response, 404, "payee_not_found");
+
+    // Both clearing directions net to zero, nothing is left open, every shard balances.
+    let report = clearing(gw).await;
+    assert_eq!(report["open_holds"], 0, "{report}");
+    assert_eq!(report["balanced"], true, "{report}");
+    let (_, trial) = gw
+        .get("/v1/admin/shards/trial-balance", Some(ADMIN_TOKEN))
+        .await;
+    assert_eq!(trial["balanced"], true, "{trial}");
+
+    // Flows not routed yet say so instead of failing somewhere odd.
+    let body = json!({"type": "merchant", "payment_request_id": "req_1"});
+    let response = gw.post_as(&a, "/v1/payments", "m-1", body).await;
+    assert_error(&response, 501, "not_routed");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_leg_the_payees_shard_refuses_releases_the_payers_hold() {
+    let c = routed_gateway().await;
+    let gw = &c.gw;
+    let alice = citizens_on(0, 7_300, 1).remove(0);
+    let (a, _) = gw
+        .funded_citizen(&alice, "7300000001", 2_000_000, 300_000)
+        .await;
+    // A payee whose identity exists on shard 1 but whose wallet the ledger there does
+    // not hold: the leg is refused after the payer's hold was placed.
+    let ghost = citizens_on(1, 7_300, 1).remove(0);
+    let mut conn = PgConnection::establish(&c.urls[1]).unwrap();
+    diesel::sql_query(format!(
+        "INSERT INTO identities (id, cccd, full_name, birth_date, phone, vneid_level, \
+         wallet_account_id, created_at, updated_at) VALUES ('{}', '{}', 'Ghost', \
+         '1990-03-15', '0900000000', 2, 'acc_zzzzzzzzzzzzzzzz', now(), now())",
+        gateway::homes::new_identity_id(vshard_of_key(ghost.cccd.as_bytes())),
+        ghost.cccd
+    ))
+    .execute(&mut conn)
+    .unwrap();
+
+    let (status, failed) = gw.transfer_to_cccd(&a, "g-1", 50_000, &ghost.cccd).await;
+    assert_eq!(status, 201, "{failed}");
+    assert_eq!(failed["status"], "failed", "{failed}");
+    assert_eq!(failed["failure_code"], "payee_refused", "{failed}");
+    assert_eq!(
+        gw.wallet_balance(&a).await,
+        300_000,
+        "the hold was released"
+    );
+    let report = clearing(gw).await;
+    assert_eq!(report["open_holds"], 0, "{report}");
+    assert_eq!(report["balanced"], true, "{report}");
+    assert_eq!(report["pairs"][0]["a_to_b"], 0, "{report}");
+}
