@@ -66,24 +66,18 @@ pub fn of_payment(w: &Working, p: &PaymentRow) -> Vec<Transfer> {
         out.extend(steps::resolve_holds(p, Resolution::Void));
     };
     match p.kind() {
-        Some(PaymentKind::Transfer) => match &p.payee_identity_id {
-            Some(_) if w.crossing(p).is_some() => {
-                if let Some((a, b)) = w.crossing(p) {
-                    out.extend(steps::holds(
-                        p,
-                        wallet,
-                        clearing::outbound(a, b),
-                        Purpose::Transfer,
-                    ));
-                }
+        Some(PaymentKind::Transfer) => match (&p.payee_identity_id, w.crossing(p)) {
+            (Some(_), Some((a, b))) => {
+                let toward = clearing::outbound(a, b);
+                out.extend(steps::holds(p, wallet, toward, Purpose::Transfer));
                 both_resolutions(&mut out);
             }
-            Some(payee) => {
+            (Some(payee), None) => {
                 if let Some(payee_wallet) = wallet_of(w, payee) {
                     out.extend(steps::to_citizen(p, wallet, payee_wallet));
                 }
             }
-            None => {
+            (None, _) => {
                 out.extend(steps::holds(p, wallet, napas, Purpose::Transfer));
                 both_resolutions(&mut out);
             }
@@ -151,21 +145,10 @@ fn of_new_payment(w: &Working, command: &Command) -> Vec<Transfer> {
                 PayeeRef::Cccd(c) => w.by_cccd.get(c),
                 PayeeRef::Phone(p) => w.by_phone.get(p).and_then(|ids| ids.first()),
                 PayeeRef::Remote { identity_id } => {
-                    return w
-                        .shards_toward(identity_id)
-                        .map(|(a, b)| {
-                            let hold = &sketch(*amount);
-                            let mut out = steps::holds(
-                                hold,
-                                wallet,
-                                clearing::outbound(a, b),
-                                Purpose::Transfer,
-                            );
-                            out.extend(steps::resolve_holds(hold, Resolution::Post));
-                            out.extend(steps::resolve_holds(hold, Resolution::Void));
-                            out
-                        })
-                        .unwrap_or_default()
+                    let mut transfer = sketch(*amount);
+                    transfer.kind = PaymentKind::Transfer.as_str().to_string();
+                    transfer.payee_identity_id = Some(identity_id.clone());
+                    return of_payment(w, &transfer);
                 }
             };
             payee_id
