@@ -8,7 +8,9 @@
 use std::collections::HashMap;
 
 use diesel::{Connection, PgConnection, RunQueryDsl};
-use e2e::{assert_error, ExtraSchema, TestGateway, ADMIN_TOKEN};
+use e2e::{
+    assert_error, control, start_topup, wait_for_status, ExtraSchema, TestGateway, ADMIN_TOKEN,
+};
 use e2e::{Citizen, Session};
 use ledger::shards::map::{vshard_of, vshard_of_key, ShardMap};
 use ledger::PgLedger;
@@ -200,4 +202,52 @@ async fn a_leg_the_payees_shard_refuses_releases_the_payers_hold() {
     assert_eq!(report["open_holds"], 0, "{report}");
     assert_eq!(report["balanced"], true, "{report}");
     assert_eq!(report["pairs"][0]["a_to_b"], 0, "{report}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn provider_callbacks_and_the_operators_list_reach_every_shard() {
+    let c = routed_gateway().await;
+    let gw = &c.gw;
+    let mut made = Vec::new();
+    for (shard, n) in [(0u16, 7_500u32), (1, 7_500), (1, 7_600)] {
+        let who = citizens_on(shard, n, 1).remove(0);
+        let session = gw.sign_in(&who, 2).await;
+        // A provider's callback names only its order; the order is on this shard.
+        let payment = start_topup(gw, &session, "momo", &format!("t-{n}"), 120_000).await;
+        let reference = payment["provider_reference"].as_str().unwrap().to_string();
+        control(gw, "momo", &reference, "pay", json!({})).await;
+        let id = payment["id"].as_str().unwrap().to_string();
+        wait_for_status(gw, &session, &id, "succeeded").await;
+        assert_eq!(gw.wallet_balance(&session).await, 120_000);
+        made.push(id);
+    }
+
+    // The operator pages through every shard's payments, newest first, two at a time.
+    let (mut seen, mut after, mut last) = (Vec::new(), String::new(), None);
+    loop {
+        let path = format!("/v1/admin/payments?limit=2{after}");
+        let (status, page) = gw.get(&path, Some(ADMIN_TOKEN)).await;
+        assert_eq!(status, 200, "{page}");
+        for p in page["data"].as_array().unwrap() {
+            let created =
+                chrono::DateTime::parse_from_rfc3339(p["created_at"].as_str().unwrap()).unwrap();
+            assert!(last.is_none_or(|l| l >= created), "newest first");
+            last = Some(created);
+            seen.push(p["id"].as_str().unwrap().to_string());
+        }
+        if page["has_more"] != true {
+            break;
+        }
+        after = format!("&starting_after={}", seen.last().unwrap());
+    }
+    seen.sort();
+    made.sort();
+    assert_eq!(seen, made);
+    let response = gw
+        .get(
+            "/v1/admin/payments?starting_after=pay_nope",
+            Some(ADMIN_TOKEN),
+        )
+        .await;
+    assert_error(&response, 400, "invalid_request");
 }

@@ -25,14 +25,14 @@ pub struct AdminPaymentsQuery {
     pub starting_after: Option<String>,
 }
 
-/// Every citizen's payments, newest first, optionally of one status.
+/// Every citizen's payments, newest first, optionally of one status (across every home
+/// shard when citizens are routed to shards).
 #[utoipa::path(get, path = "/v1/admin/payments", tag = "payments",
     params(AdminPaymentsQuery),
     responses(
         (status = 200, body = inline(Page<PaymentView>)),
         (status = 400, description = "Unknown status, bad paging", body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 501, description = "`not_routed`: citizens' payments live on their home shards (`ROUTE_CITIZENS`)", body = ErrorBody)),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("operator" = [])))]
 #[get("/v1/admin/payments")]
 pub async fn list_all_payments(
@@ -56,26 +56,60 @@ pub async fn list_all_payments(
     };
     let cursor = query.starting_after.clone();
     require_operator(&req, &state).await?;
-    if state.routes_citizens() {
-        return Err(ApiError::NotRouted("payment lists across home shards"));
-    }
-    let page = db::run(&state, move |conn| {
-        let after = match cursor {
-            Some(c) => Some(store::find(conn, &c)?.ok_or_else(|| {
-                ApiError::invalid(
-                    "starting_after is not a payment",
-                    json!({ "param": "starting_after" }),
-                )
-            })?),
-            None => None,
-        };
-        let (rows, has_more) = store::list(conn, None, status, limit, after.as_ref())?;
-        let data = rows
-            .iter()
-            .map(|r| store::view(conn, r))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Page { data, has_more })
-    })
-    .await?;
+    let page = across_homes(&state, status, limit, cursor).await?;
     Ok(HttpResponse::Ok().json(page))
+}
+
+/// A page of every home shard's payments (the one database's without routing): each
+/// shard's own page after the same cursor, merged newest first.
+async fn across_homes(
+    state: &AppState,
+    status: Option<PaymentStatus>,
+    limit: usize,
+    cursor: Option<String>,
+) -> Result<Page<PaymentView>, ApiError> {
+    let homes: Vec<AppState> = (0u16..)
+        .take(state.homes.as_ref().map_or(1, |h| h.shards.len()))
+        .map(|shard| state.at_home(shard))
+        .collect();
+    let mut after = None;
+    if let Some(c) = cursor {
+        for home in &homes {
+            let id = c.clone();
+            after = db::run(home, move |conn| store::find(conn, &id)).await?;
+            if after.is_some() {
+                break;
+            }
+        }
+        if after.is_none() {
+            return Err(ApiError::invalid(
+                "starting_after is not a payment",
+                json!({ "param": "starting_after" }),
+            ));
+        }
+    }
+    let (mut found, mut more) = (Vec::new(), false);
+    for home in &homes {
+        let after = after.clone();
+        let (views, has_more) = db::run(home, move |conn| {
+            let (rows, has_more) = store::list(conn, None, status, limit, after.as_ref())?;
+            let views = rows
+                .iter()
+                .map(|r| Ok(((r.created_at, r.id.clone()), store::view(conn, r)?)))
+                .collect::<Result<Vec<_>, ApiError>>()?;
+            Ok((views, has_more))
+        })
+        .await?;
+        found.extend(views);
+        more |= has_more;
+    }
+    found.sort_by(|(a, _), (b, _)| b.cmp(a));
+    // A shard with more than its page, or more rows than one page between the shards.
+    let has_more = more || found.len() > limit;
+    let data = found
+        .into_iter()
+        .take(limit)
+        .map(|(_, view)| view)
+        .collect();
+    Ok(Page { data, has_more })
 }

@@ -203,8 +203,7 @@ pub struct TopupRequest {
         (status = 403, description = "`vneid_level_insufficient`", body = ErrorBody),
         (status = 404, description = "`bank_link_not_found`", body = ErrorBody),
         (status = 409, description = "`idempotency_key_in_progress`", body = ErrorBody),
-        (status = 422, description = "`idempotency_key_reused`", body = ErrorBody),
-        (status = 501, description = "`not_routed`: with citizens on home shards (`ROUTE_CITIZENS`), provider top-ups are not served yet", body = ErrorBody)),
+        (status = 422, description = "`idempotency_key_reused`", body = ErrorBody)),
     security(("citizen" = [])))]
 #[post("/v1/me/topups")]
 pub async fn create_topup(
@@ -238,10 +237,6 @@ pub async fn create_topup(
             bank_link_id,
             amount,
         },
-        // The provider's callback names only the payment, not the payer's shard.
-        TopupSource::Provider(_) if state.routes_citizens() => {
-            return Err(ApiError::NotRouted("provider top-ups"))
-        }
         TopupSource::Provider(provider) => NewPayment::ProviderTopup { provider, amount },
     };
     start_payment(&req, &state, &value, payment).await
