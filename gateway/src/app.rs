@@ -127,13 +127,13 @@ fn writer_settings(config: &Config, home: Option<crate::homes::HomeShard>) -> Se
 /// Every citizens' home shard, each with its own writer, sharing this instance.
 async fn connect_homes(
     config: &Config,
-    urls: &[String],
+    sharding: &crate::config::ShardsConfig,
     map: Arc<ledger::shards::map::ShardMap>,
     instance: &Arc<Instance>,
     observer: &crate::commit::BatchObserver,
 ) -> Result<crate::homes::Homes, StartupError> {
-    let mut shards = Vec::with_capacity(urls.len());
-    for (index, url) in (0u16..).zip(urls) {
+    let mut shards = Vec::with_capacity(sharding.urls.len());
+    for (index, url) in (0u16..).zip(&sharding.urls) {
         let ledger = prepare_database(url.clone(), config.db_pool_size).await?;
         let home = crate::homes::HomeShard {
             index,
@@ -147,7 +147,21 @@ async fn connect_homes(
         );
         shards.push(crate::homes::Home { ledger, committer });
     }
-    Ok(crate::homes::Homes { map, shards })
+    // Migrated already, by the shard set that read the vshard map from it.
+    let (url, size) = (sharding.catalog_url.clone(), config.db_pool_size);
+    let catalog = tokio::task::spawn_blocking(move || {
+        PgLedger::connect(&url, size).map_err(|e| StartupError::Database {
+            url: redact(&url),
+            cause: e.to_string(),
+        })
+    })
+    .await
+    .map_err(|e| StartupError::Other(e.to_string()))??;
+    Ok(crate::homes::Homes {
+        map,
+        shards,
+        catalog,
+    })
 }
 
 /// Connects everything the service needs and prepares the database.
@@ -212,7 +226,7 @@ pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
         (Some(set), Some(sharding)) if sharding.route_citizens => Some(Arc::new(
             connect_homes(
                 &config,
-                &sharding.urls,
+                sharding,
                 Arc::new(set.map.clone()),
                 &instance,
                 &observer,

@@ -12,7 +12,16 @@ where
     T: Send + 'static,
     F: FnOnce(&mut PgConnection) -> Result<T, ApiError> + Send + 'static,
 {
-    let pool = state.ledger.pool().clone();
+    run_on(&state.ledger, work).await
+}
+
+/// Runs `work` on a pooled connection to `database` (a home shard, the catalog).
+pub async fn run_on<T, F>(database: &ledger::PgLedger, work: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut PgConnection) -> Result<T, ApiError> + Send + 'static,
+{
+    let pool = database.pool().clone();
     actix_web::web::block(move || {
         let mut conn = pool.get()?;
         work(&mut conn)

@@ -23,10 +23,12 @@ pub struct Home {
     pub committer: Committer,
 }
 
-/// Every home shard, in the catalog's shard order.
+/// Every home shard, in the catalog's shard order, and the catalog.
 pub struct Homes {
     pub map: Arc<ShardMap>,
     pub shards: Vec<Home>,
+    /// The vshard map's home, and the phone directory's.
+    pub catalog: PgLedger,
 }
 
 /// What a shard's writer knows of where it stands: its own index and the map, to

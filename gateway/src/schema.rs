@@ -324,6 +324,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// In the catalog, when citizens live on home shards.
+    phone_directory (identity_id) {
+        identity_id -> Text,
+        phone -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     reconciliation_runs,
     reconciliation_discrepancies,

@@ -251,3 +251,49 @@ async fn provider_callbacks_and_the_operators_list_reach_every_shard() {
         .await;
     assert_error(&response, 400, "invalid_request");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_phone_number_reaches_its_citizen_through_the_catalogs_directory() {
+    let c = routed_gateway().await;
+    let gw = &c.gw;
+    let mut on_zero = citizens_on(0, 7_700, 2);
+    let (payer, mut x) = (on_zero.remove(0), on_zero.remove(0));
+    let mut y = citizens_on(1, 7_700, 1).remove(0);
+    x.phone = "0912345678".into();
+    y.phone = "0912345678".into();
+    let (p, _) = gw
+        .funded_citizen(&payer, "7700000001", 1_000_000, 200_000)
+        .await;
+    let xs = gw.sign_in(&x, 2).await;
+    gw.sign_in(&y, 2).await;
+    let pay = |key: &'static str, phone: &'static str| {
+        let body = json!({"type": "transfer", "amount": 5_000, "payee": {"phone": phone}});
+        gw.post_as(&p, "/v1/payments", key, body)
+    };
+
+    // Two citizens on different shards share the number: neither is guessed.
+    assert_error(
+        &pay("ph-1", "0912345678").await,
+        422,
+        "payee_phone_ambiguous",
+    );
+
+    // The one on shard 1 signs in with a new number: the directory follows.
+    y.phone = "0987654321".into();
+    let ys = gw.sign_in(&y, 2).await;
+    let (status, local) = pay("ph-2", "0912345678").await;
+    assert_eq!(
+        (status, local["status"].as_str()),
+        (201, Some("succeeded")),
+        "{local}"
+    );
+    let (status, remote) = pay("ph-3", "0987654321").await;
+    assert_eq!(
+        (status, remote["status"].as_str()),
+        (201, Some("succeeded")),
+        "{remote}"
+    );
+    assert_eq!(gw.wallet_balance(&xs).await, 5_000);
+    assert_eq!(gw.wallet_balance(&ys).await, 5_000);
+    assert_error(&pay("ph-4", "0900000001").await, 404, "payee_not_found");
+}

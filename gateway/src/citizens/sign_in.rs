@@ -46,6 +46,7 @@ pub async fn sign_in(
         identity::upsert(conn, &verified, &identity_id, &wallet_public, now)
     })
     .await?;
+    super::directory::record(state, &row.id, &row.phone).await?;
     // Created on first sight: the wallet may not exceed what it holds. Creating it again
     // for a returning citizen answers `exists`, which is as good as created. No balance
     // history: a wallet's statement is its entries, and a snapshot of both wallets on

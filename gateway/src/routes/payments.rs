@@ -6,7 +6,7 @@ use chrono::Utc;
 use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
-use crate::citizens::directory::route_payee;
+use crate::citizens::directory;
 use crate::citizens::sessions;
 use crate::commit::{Command, NewPayment, PayeeRef, StepUp};
 use crate::db;
@@ -182,6 +182,41 @@ pub async fn create_payment(
         other => other,
     };
     submit_payment(&home, key, caller, payment).await
+}
+
+/// How the payer's home shard should name a citizen payee: one on the same shard is
+/// left for the group commit to find, exactly as on one database; one elsewhere is
+/// named by identity id.
+async fn route_payee(
+    state: &AppState,
+    payer_shard: u16,
+    payee: PayeeRef,
+) -> Result<PayeeRef, ApiError> {
+    match payee {
+        PayeeRef::Cccd(cccd) => {
+            let shard = state.shard_of_cccd(&cccd);
+            if shard == payer_shard {
+                return Ok(PayeeRef::Cccd(cccd));
+            }
+            directory::identity_on(state, shard, cccd)
+                .await?
+                .map(|identity_id| PayeeRef::Remote { identity_id })
+                .ok_or(ApiError::PayeeNotFound)
+        }
+        PayeeRef::Phone(phone) => match directory::holders_of(state, phone.clone()).await? {
+            Some(holders) => match holders.as_slice() {
+                [identity_id] if state.shard_of_identity(identity_id) != payer_shard => {
+                    Ok(PayeeRef::Remote {
+                        identity_id: identity_id.clone(),
+                    })
+                }
+                [_, _, ..] => Err(ApiError::PayeePhoneAmbiguous),
+                _ => Ok(PayeeRef::Phone(phone)),
+            },
+            None => Ok(PayeeRef::Phone(phone)),
+        },
+        remote @ PayeeRef::Remote { .. } => Ok(remote),
+    }
 }
 
 fn check_payment_id(id: &str) -> Result<(), ApiError> {
