@@ -12,7 +12,8 @@
 //!   expired, delivered webhooks after 30 days, bill inquiries nobody paid after 90;
 //! - with a shard map: the sweep of open cross-shard legs, and the checkpoint over
 //!   every shard's chain head;
-//! - with citizens routed to home shards: the heartbeat, resumer and pruning on each.
+//! - with citizens routed to home shards: the heartbeat, resumer and pruning on each,
+//!   and the sweep of billers' collections to shard 0 once a period.
 
 use std::future::Future;
 use std::time::Duration;
@@ -187,6 +188,26 @@ async fn sweep_shards(state: Data<AppState>) -> Result<(), ApiError> {
     Ok(())
 }
 
+async fn sweep_collections(state: Data<AppState>) -> Result<(), ApiError> {
+    let (Some(shards), Some(sharding)) = (state.shards.clone(), state.config.shards.as_ref())
+    else {
+        return Ok(());
+    };
+    let seconds = sharding.collection_period_seconds;
+    let round =
+        tokio::task::spawn_blocking(move || crate::collection_sweep::sweep(&shards, seconds))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+    if round.moved > 0 || round.unreachable > 0 {
+        tracing::info!(
+            moved = round.moved,
+            unreachable = round.unreachable,
+            "swept billers' collections to shard 0"
+        );
+    }
+    Ok(())
+}
+
 async fn checkpoint_shards(state: Data<AppState>) -> Result<(), ApiError> {
     let Some(shards) = state.shards.clone() else {
         return Ok(());
@@ -216,6 +237,17 @@ pub fn start(state: Data<AppState>) {
     // Each home shard has its own payments, sessions and markers to look after, and
     // must see this instance alive to leave the payments it drives alone.
     if let Some(homes) = state.homes.clone() {
+        let period = state
+            .config
+            .shards
+            .as_ref()
+            .map_or(3_600, |s| s.collection_period_seconds);
+        supervise(
+            "collection sweep",
+            Duration::from_secs(period.clamp(1, 60)),
+            state.clone(),
+            sweep_collections,
+        );
         for shard in (0u16..).take(homes.shards.len()) {
             let home = Data::new(state.at_home(shard));
             supervise(

@@ -81,6 +81,8 @@ pub enum Purpose {
     Fee,
     /// Opening balances and other operator adjustments.
     Adjustment,
+    /// A collection sub-account on one shard emptied into its master on another.
+    CollectionSweep,
 }
 
 impl Purpose {
@@ -95,6 +97,7 @@ impl Purpose {
             Self::Refund => 7,
             Self::Fee => 8,
             Self::Adjustment => 9,
+            Self::CollectionSweep => 10,
         }
     }
 
@@ -109,6 +112,7 @@ impl Purpose {
             7 => Some(Self::Refund),
             8 => Some(Self::Fee),
             9 => Some(Self::Adjustment),
+            10 => Some(Self::CollectionSweep),
             _ => None,
         }
     }

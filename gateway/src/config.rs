@@ -138,8 +138,11 @@ pub struct ShardsConfig {
     pub catalog_url: String,
     /// Citizens live on their home shards (`ROUTE_CITIZENS`): their identities,
     /// sessions, wallets, payments and counters. Off by default while merchant
-    /// payments and provider top-ups are not routed yet.
+    /// payments are not routed yet.
     pub route_citizens: bool,
+    /// How long a collection period is (`COLLECTION_SWEEP_SECONDS`): each period,
+    /// every shard's copy of a biller's collection account is swept to shard 0's.
+    pub collection_period_seconds: u64,
 }
 
 fn shards_config(env: &dyn Environment) -> Result<Option<ShardsConfig>, ConfigError> {
@@ -171,10 +174,22 @@ fn shards_config(env: &dyn Environment) -> Result<Option<ShardsConfig>, ConfigEr
             })
         }
     };
+    let collection_period_seconds = match env.var("COLLECTION_SWEEP_SECONDS") {
+        None => 3_600,
+        Some(v) => v
+            .parse::<u64>()
+            .ok()
+            .filter(|&s| (1..=86_400).contains(&s))
+            .ok_or(ConfigError::Invalid {
+                name: "COLLECTION_SWEEP_SECONDS",
+                reason: "seconds, 1 to 86400".into(),
+            })?,
+    };
     Ok(Some(ShardsConfig {
         urls,
         catalog_url,
         route_citizens,
+        collection_period_seconds,
     }))
 }
 
@@ -424,6 +439,7 @@ mod tests {
                 urls: vec!["postgres://a/l".into(), "postgres://b/l".into()],
                 catalog_url: "postgres://a/catalog".into(),
                 route_citizens: false,
+                collection_period_seconds: 3_600,
             })
         );
         let mut routed = two.clone();

@@ -8,6 +8,7 @@ pub mod background;
 pub mod bills;
 pub mod chart;
 pub mod citizens;
+pub mod collection_sweep;
 pub mod commit;
 pub mod config;
 pub mod db;

@@ -9,9 +9,9 @@ use std::collections::HashMap;
 
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use e2e::{
-    assert_error, control, start_topup, wait_for_status, ExtraSchema, TestGateway, ADMIN_TOKEN,
+    assert_error, bill_id, control, pay_bill, start_topup, wait_for_status, Citizen, ExtraSchema,
+    Session, TestGateway, ADMIN_TOKEN,
 };
-use e2e::{Citizen, Session};
 use ledger::shards::map::{vshard_of, vshard_of_key, ShardMap};
 use ledger::PgLedger;
 use serde_json::json;
@@ -34,14 +34,19 @@ struct Cluster {
 }
 
 async fn routed_gateway() -> Cluster {
+    routed_gateway_with(&[]).await
+}
+
+async fn routed_gateway_with(extra: &[(&str, &str)]) -> Cluster {
     let (s0, s1, catalog) = (ExtraSchema::new(), ExtraSchema::new(), ExtraSchema::new());
     let shard_urls = format!("{},{}", s0.url, s1.url);
-    let gw = TestGateway::start_with(HashMap::from([
+    let mut env = HashMap::from([
         ("SHARD_URLS", shard_urls.as_str()),
         ("CATALOG_URL", catalog.url.as_str()),
         ("ROUTE_CITIZENS", "1"),
-    ]))
-    .await;
+    ]);
+    env.extend(extra.iter().copied());
+    let gw = TestGateway::start_with(env).await;
     Cluster {
         shards: [
             PgLedger::connect(&s0.url, 2).unwrap(),
@@ -296,4 +301,44 @@ async fn a_phone_number_reaches_its_citizen_through_the_catalogs_directory() {
     assert_eq!(gw.wallet_balance(&xs).await, 5_000);
     assert_eq!(gw.wallet_balance(&ys).await, 5_000);
     assert_error(&pay("ph-4", "0900000001").await, 404, "payee_not_found");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bills_collect_on_the_payers_shard_and_are_swept_to_shard_zero() {
+    let c = routed_gateway_with(&[("COLLECTION_SWEEP_SECONDS", "1")]).await;
+    let gw = &c.gw;
+    let who = citizens_on(1, 7_900, 1).remove(0);
+    let (session, _) = gw
+        .funded_citizen(&who, "7900000001", 3_000_000, 1_000_000)
+        .await;
+    gw.evn_bill("PD00000079001", &who.name, "2026-11", 250)
+        .await;
+    let bill = bill_id(gw, &session, "PD00000079001").await;
+    let (status, paid) = pay_bill(gw, &session, "b-1", &bill).await;
+    assert_eq!(
+        (status, paid["status"].as_str()),
+        (201, Some("succeeded")),
+        "{paid}"
+    );
+    let amount = i128::from(paid["amount"].as_i64().unwrap());
+
+    // Paid into shard 1's copy of EVN Hà Nội's collection, then swept to shard 0's.
+    let evn = gateway::system_accounts::system_account_id(
+        &gateway::system_accounts::biller_collection("EVNHANOI"),
+    );
+    let balance =
+        |shard: usize| c.shards[shard].lookup_accounts(&[evn]).unwrap()[0].credit_balance();
+    let started = std::time::Instant::now();
+    while balance(0) != amount && started.elapsed() < std::time::Duration::from_secs(15) {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(balance(0), amount, "swept to the master on shard 0");
+    assert_eq!(balance(1), 0, "shard 1's copy emptied");
+    let report = clearing(gw).await;
+    assert_eq!(report["open_holds"], 0, "{report}");
+    assert_eq!(report["balanced"], true, "{report}");
+    let (_, trial) = gw
+        .get("/v1/admin/shards/trial-balance", Some(ADMIN_TOKEN))
+        .await;
+    assert_eq!(trial["balanced"], true, "{trial}");
 }
