@@ -37,7 +37,8 @@
 # Knobs: CLUSTER_SYNC_STRICT=0 bootstraps Patroni with synchronous_mode_strict off
 # (see the comment at patroni_config); CLUSTER_NO_BUILD=1 never runs cargo;
 # CLUSTER_BIN_DIR points at prebuilt gateway/simulators binaries; CLUSTER_RUST_LOG
-# sets the gateways' RUST_LOG (default warn).
+# sets the gateways' RUST_LOG (default warn); CLUSTER_ROUTE_CITIZENS=0 keeps the
+# gateways' citizens on their one database instead of their home shards.
 #
 # This is a local test cluster: every PostgreSQL trusts every connection from
 # 127.0.0.1, Redis and etcd have no passwords, and nothing listens beyond loopback.
@@ -526,8 +527,10 @@ app_env() {
   local addr=$1
   echo "DATABASE_URL=postgres://postgres@127.0.0.1:$(lb_pg_port 0)/gateway"
   echo "REDIS_URL=${CLUSTER_GATEWAY_REDIS_URL:-$(redis_urls)}"
-  # Every gateway sweeps the sharded ledger's open legs and checkpoints its chains.
+  # Every gateway sweeps the sharded ledger's open legs and checkpoints its chains,
+  # and keeps citizens on their home shards unless CLUSTER_ROUTE_CITIZENS=0.
   echo "SHARD_URLS=$(shard_urls ,)"
+  echo "ROUTE_CITIZENS=${CLUSTER_ROUTE_CITIZENS:-1}"
   echo "CATALOG_URL=postgres://postgres@127.0.0.1:$(lb_pg_port 0)/catalog"
   echo "GATEWAY_ADDR=$addr"
   echo "SIMULATOR_ADDR=127.0.0.1:$SIM_PORT"
@@ -658,6 +661,7 @@ SIMULATORS_URL="http://127.0.0.1:$SIM_PORT"
 ADMIN_TOKEN="$ADMIN_TOKEN"
 VNEID_JWT_KEY="$VNEID_JWT_KEY"
 MERCHANT_SECRETS_KEY="$MERCHANT_SECRETS_KEY"
+ROUTE_CITIZENS="${CLUSTER_ROUTE_CITIZENS:-1}"
 EOF
 }
 

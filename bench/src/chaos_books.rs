@@ -23,14 +23,17 @@ pub fn scalar(url: &str, sql: &str) -> Result<i64, String> {
 }
 
 /// Waits (up to 90 s) until the resumer has finished every payment an outside call
-/// left pending, then checks that no hold outlived its timeout.
-pub async fn await_settled(url: &str, problems: &mut Vec<String>) -> Result<(), String> {
+/// left pending in any of the gateway's databases (its own, and its citizens' home
+/// shards when it routes them), then checks that no hold outlived its timeout.
+pub async fn await_settled(urls: &[String], problems: &mut Vec<String>) -> Result<(), String> {
     const PENDING: &str = "SELECT count(*) AS n FROM payments WHERE status = 'pending'";
+    let count =
+        |sql: &str| -> Result<i64, String> { urls.iter().map(|url| scalar(url, sql)).sum() };
     let started = std::time::Instant::now();
-    let mut pending = scalar(url, PENDING)?;
+    let mut pending = count(PENDING)?;
     while pending > 0 && started.elapsed() < std::time::Duration::from_secs(90) {
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-        pending = scalar(url, PENDING)?;
+        pending = count(PENDING)?;
     }
     if pending > 0 {
         problems.push(format!(
@@ -39,8 +42,7 @@ pub async fn await_settled(url: &str, problems: &mut Vec<String>) -> Result<(), 
     }
     // Holds that lapsed are released by the next batch; give one a moment to run.
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-    let lapsed = scalar(
-        url,
+    let lapsed = count(
         "SELECT count(*) AS n FROM ledger_pending_holds WHERE status = 0 AND expires_at IS NOT NULL \
          AND expires_at < (extract(epoch from now()) * 1e9)::bigint - 5000000000",
     )?;

@@ -87,6 +87,9 @@ pub enum Done {
 pub struct Shared {
     pub world: World,
     pub citizens: Vec<Citizen>,
+    /// Whether the gateway serves merchant payments: one routing citizens to home
+    /// shards does not yet, so its load is transfers and bills.
+    pub merchants: bool,
     pub merchant: Merchant,
     pub bills: Mutex<Vec<(usize, String)>>,
     pub paid_requests: Mutex<Vec<(usize, String, i64)>>,
@@ -125,7 +128,7 @@ pub async fn one_operation(s: &Shared, client: usize, seq: usize) -> Option<Done
     let key = |what: &str| format!("chaos-{client}-{seq}-{what}");
     let n = s.citizens.len();
     let roll = pick(100);
-    if roll < 55 {
+    if roll < 55 || (roll >= 70 && !s.merchants) {
         let payer = pick(n);
         let payee = (payer + 1 + pick(n - 1)) % n;
         let amount = 1_000 * (1 + pick(50) as i64);

@@ -204,6 +204,7 @@ async fn run(cli: Cli) -> Result<String, String> {
     }
 
     let shared = Arc::new(Shared {
+        merchants: true,
         world: World::new(&world.gateway, &world.simulators, &admin),
         citizens: citizens.clone(),
         merchant: merchant.clone(),
@@ -294,7 +295,7 @@ async fn run(cli: Cli) -> Result<String, String> {
 
     // Payments an outside call left pending are finished by the resumer.
     let url = pg.url("gateway");
-    await_settled(&url, &mut problems).await?;
+    await_settled(std::slice::from_ref(&url), &mut problems).await?;
 
     let done = shared.done.lock().map(|d| d.clone()).unwrap_or_default();
     check_books(&world, &shared, &done, funds, &mut problems).await?;
