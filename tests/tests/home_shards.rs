@@ -113,8 +113,24 @@ async fn citizens_live_on_their_home_shards_and_pay_each_other_across_them() {
     let (status, again) = gw.transfer_to_cccd(&a, "x-1", 100_000, &bob.cccd).await;
     assert_eq!((status, &again["id"]), (201, &paid["id"]));
     assert_eq!(gw.wallet_balance(&b).await, 100_000);
+    // The payer's answer names the payee, whose row lives on the other shard: in the
+    // answer, in the payment read back, and in the payer's list.
+    assert_eq!(paid["payee"]["kind"], "citizen", "{paid}");
+    assert_eq!(paid["payee"]["name"], bob.name.as_str(), "{paid}");
+    let masked = format!("{}******{}", &bob.cccd[..3], &bob.cccd[9..]);
+    assert_eq!(paid["payee"]["cccd"], masked.as_str(), "{paid}");
     let path = format!("/v1/payments/{}", paid["id"].as_str().unwrap());
-    assert_eq!(gw.get(&path, Some(&a.token)).await.1["status"], "succeeded");
+    let (_, read) = gw.get(&path, Some(&a.token)).await;
+    assert_eq!(read["status"], "succeeded");
+    assert_eq!(read["payee"], paid["payee"]);
+    let (_, mine) = gw.get("/v1/me/payments", Some(&a.token)).await;
+    let listed = mine["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == paid["id"])
+        .unwrap();
+    assert_eq!(listed["payee"], paid["payee"]);
     assert_eq!(
         gw.get(&path, Some(&b.token)).await.0,
         404,

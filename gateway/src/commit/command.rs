@@ -224,6 +224,10 @@ pub enum Confirmation {
         reference: String,
         redirect_url: String,
     },
+    /// The payee's leg stands on their shard; this is whom it credits.
+    PayeeLeg {
+        payee: crate::payments::model::PayeeView,
+    },
 }
 
 /// The outside call a payment waits for.

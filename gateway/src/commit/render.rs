@@ -15,7 +15,8 @@ pub fn view(w: &Working, p: &PaymentRow) -> PaymentView {
         (Some(id), _, _) => w
             .parties
             .get(id)
-            .map(|party| PayeeView::citizen(&party.cccd, &party.full_name)),
+            .map(|party| PayeeView::citizen(&party.cccd, &party.full_name))
+            .or_else(|| w.remote_payees.get(&p.id).cloned()),
         (None, Some(bin), Some(account)) => Some(PayeeView::bank_account(bin, account)),
         _ => None,
     };

@@ -83,15 +83,20 @@ pub fn settle(
             render::answer(w, id, answer_status)
         }
         OutsideResult::Done(confirmation) => {
-            if let Confirmation::Biller {
-                transaction_id,
-                confirmed_at,
-            } = confirmation
-            {
-                if let Some(record) = w.records.get_mut(&record_key(&p)) {
-                    record.biller_transaction_id = Some(transaction_id.clone());
-                    record.confirmed_at = Some(*confirmed_at);
+            match confirmation {
+                Confirmation::Biller {
+                    transaction_id,
+                    confirmed_at,
+                } => {
+                    if let Some(record) = w.records.get_mut(&record_key(&p)) {
+                        record.biller_transaction_id = Some(transaction_id.clone());
+                        record.confirmed_at = Some(*confirmed_at);
+                    }
                 }
+                Confirmation::PayeeLeg { payee } => {
+                    w.remote_payees.insert(p.id.clone(), payee.clone());
+                }
+                Confirmation::Plain | Confirmation::ProviderOrder { .. } => {}
             }
             let chain = if has_holds {
                 steps::resolve_holds(&p, Resolution::Post)

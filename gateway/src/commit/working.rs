@@ -175,6 +175,9 @@ pub struct Working {
     /// What captures and refunds add to merchants' monthly revenue.
     pub revenue: crate::revenue::delta::RevenueBook,
     pub events: Vec<NewEvent>,
+    /// Payees on other home shards, as their shard described them when the leg was
+    /// placed, by payment: for the answer only, never written here.
+    pub remote_payees: HashMap<String, crate::payments::model::PayeeView>,
 }
 
 impl Working {

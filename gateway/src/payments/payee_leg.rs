@@ -17,6 +17,7 @@ use crate::chart::{Purpose, VND};
 use crate::citizens::identity;
 use crate::commit::{Confirmation, OutsideResult};
 use crate::db;
+use crate::payments::model::{PayeeView, PaymentView};
 use crate::state::AppState;
 
 /// What placing a leg may be refused with.
@@ -38,9 +39,9 @@ pub struct LegRequest<'a> {
 pub async fn place(state: &AppState, leg: LegRequest<'_>) -> OutsideResult {
     let there = state.at_home(leg.payee_shard);
     let payee = leg.payee_identity_id.to_string();
-    let wallet = match db::run(&there, move |conn| identity::find(conn, &payee)).await {
+    let (wallet, shown) = match db::run(&there, move |conn| identity::find(conn, &payee)).await {
         Ok(Some(row)) => match row.wallet_ledger_id() {
-            Ok(wallet) => wallet,
+            Ok(wallet) => (wallet, PayeeView::citizen(&row.cccd, &row.full_name)),
             Err(_) => return OutsideResult::Refused(PAYEE_NOT_FOUND),
         },
         Ok(None) => return OutsideResult::Refused(PAYEE_NOT_FOUND),
@@ -63,7 +64,9 @@ pub async fn place(state: &AppState, leg: LegRequest<'_>) -> OutsideResult {
     let ledger: PgLedger = there.ledger.clone();
     match web::block(move || ledger.create_transfers(&[transfer])).await {
         Ok(Ok(results)) => match results.first() {
-            Some(&result) if placed(result) => OutsideResult::Done(Confirmation::Plain),
+            Some(&result) if placed(result) => {
+                OutsideResult::Done(Confirmation::PayeeLeg { payee: shown })
+            }
             Some(result) => {
                 tracing::info!(%result, "payee's shard refused the leg");
                 OutsideResult::Refused(PAYEE_REFUSED)
@@ -100,4 +103,26 @@ pub async fn finish(state: &AppState, payer_shard: u16, payee_shard: u16, hold: 
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "finishing a payee's leg failed; the sweeper will"),
     }
+}
+
+/// The views of payments, each with the payee its row names, with every payee who
+/// lives on another home shard filled in from there: the payer's shard has no row for
+/// that citizen, so its stored view cannot name them.
+pub async fn with_remote_payees(
+    state: &AppState,
+    viewed: Vec<(Option<String>, PaymentView)>,
+) -> Vec<PaymentView> {
+    let mut out = Vec::with_capacity(viewed.len());
+    for (payee, mut view) in viewed {
+        if let (None, Some(payee), true) = (&view.payee, payee, state.routes_citizens()) {
+            let there = state.home_of(&payee);
+            view.payee = db::run(&there, move |conn| identity::find(conn, &payee))
+                .await
+                .ok()
+                .flatten()
+                .map(|row| PayeeView::citizen(&row.cccd, &row.full_name));
+        }
+        out.push(view);
+    }
+    out
 }

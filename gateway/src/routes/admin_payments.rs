@@ -95,7 +95,10 @@ async fn across_homes(
             let (rows, has_more) = store::list(conn, None, status, limit, after.as_ref())?;
             let views = rows
                 .iter()
-                .map(|r| Ok(((r.created_at, r.id.clone()), store::view(conn, r)?)))
+                .map(|r| {
+                    let key = (r.created_at, r.id.clone());
+                    Ok((key, (r.payee_identity_id.clone(), store::view(conn, r)?)))
+                })
                 .collect::<Result<Vec<_>, ApiError>>()?;
             Ok((views, has_more))
         })
@@ -106,10 +109,7 @@ async fn across_homes(
     found.sort_by(|(a, _), (b, _)| b.cmp(a));
     // A shard with more than its page, or more rows than one page between the shards.
     let has_more = more || found.len() > limit;
-    let data = found
-        .into_iter()
-        .take(limit)
-        .map(|(_, view)| view)
-        .collect();
+    let viewed = found.into_iter().take(limit).map(|(_, v)| v).collect();
+    let data = crate::payments::payee_leg::with_remote_payees(state, viewed).await;
     Ok(Page { data, has_more })
 }

@@ -316,12 +316,14 @@ pub async fn list_payments(
             None => None,
         };
         let (rows, has_more) = store::list_own(conn, &me.id, limit, after.as_ref())?;
-        let data = rows
+        let viewed = rows
             .iter()
-            .map(|r| store::view(conn, r))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Page { data, has_more })
+            .map(|r| Ok((r.payee_identity_id.clone(), store::view(conn, r)?)))
+            .collect::<Result<Vec<_>, ApiError>>()?;
+        Ok((viewed, has_more))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(page))
+    let (viewed, has_more) = page;
+    let data = crate::payments::payee_leg::with_remote_payees(&state, viewed).await;
+    Ok(HttpResponse::Ok().json(Page { data, has_more }))
 }

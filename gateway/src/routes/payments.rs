@@ -11,9 +11,9 @@ use crate::citizens::sessions;
 use crate::commit::{Command, NewPayment, PayeeRef, StepUp};
 use crate::db;
 use crate::error::{ApiError, ErrorBody};
-use crate::payments::drive;
 use crate::payments::model::{PaymentKind, PaymentView};
 use crate::payments::store;
+use crate::payments::{drive, payee_leg};
 use crate::routes::citizen::{citizen_key, session_at_home, start_payment, submit_payment};
 use crate::routes::input;
 use crate::state::AppState;
@@ -306,11 +306,18 @@ pub async fn get_payment(
     let payment_id = path.into_inner();
     check_payment_id(&payment_id)?;
     let (me, state) = session_at_home(&req, &state).await?;
-    let view = db::run(&state, move |conn| {
+    let viewed = db::run(&state, move |conn| {
         let payment = store::find_own(conn, &me.identity_id, &payment_id)?
             .ok_or(ApiError::NotFound("payment"))?;
-        store::view(conn, &payment)
+        Ok((
+            payment.payee_identity_id.clone(),
+            store::view(conn, &payment)?,
+        ))
     })
     .await?;
+    let view = payee_leg::with_remote_payees(&state, vec![viewed])
+        .await
+        .pop()
+        .ok_or(ApiError::NotFound("payment"))?;
     Ok(HttpResponse::Ok().json(view))
 }

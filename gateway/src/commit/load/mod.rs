@@ -154,6 +154,7 @@ pub fn working_set(
         refunds: Vec::new(),
         revenue: Default::default(),
         events: Vec::new(),
+        remote_payees: Default::default(),
     };
     load_keys(conn, &wanted.keys, &mut w.keys)?;
     for k in w.keys.values() {
