@@ -145,7 +145,12 @@ async fn connect_homes(
             writer_settings(config, Some(home)),
             Some(Arc::clone(observer)),
         );
-        shards.push(crate::homes::Home { ledger, committer });
+        let (legs, _) = ledger::TransferWriter::spawn(ledger.clone(), Default::default());
+        shards.push(crate::homes::Home {
+            ledger,
+            committer,
+            legs,
+        });
     }
     // Migrated already, by the shard set that read the vshard map from it.
     let (url, size) = (sharding.catalog_url.clone(), config.db_pool_size);

@@ -21,6 +21,9 @@ use crate::ids;
 pub struct Home {
     pub ledger: PgLedger,
     pub committer: Committer,
+    /// The ledger's own group-commit writer on this shard, for the legs that other
+    /// shards' payments place and finish here: many legs share one commit.
+    pub legs: ledger::TransferWriter,
 }
 
 /// Every home shard, in the catalog's shard order, and the catalog.

@@ -65,6 +65,14 @@ impl AppState {
         self.at_home(self.shard_of_identity(identity_id))
     }
 
+    /// The group-commit writer for legs on home shard `shard`, when citizens are routed.
+    pub fn legs_on(&self, shard: u16) -> Option<ledger::TransferWriter> {
+        self.homes
+            .as_ref()
+            .and_then(|h| h.shards.get(usize::from(shard)))
+            .map(|home| home.legs.clone())
+    }
+
     /// Whether citizens are routed to home shards.
     pub fn routes_citizens(&self) -> bool {
         self.homes.is_some()

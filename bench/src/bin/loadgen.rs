@@ -57,6 +57,33 @@ struct Cli {
     pgbench_1: Option<f64>,
     #[arg(long)]
     pgbench_32: Option<f64>,
+    /// With `--only-p2p`, against a gateway that keeps citizens on this many home
+    /// shards (the catalog's uniform map): P2P between citizens of the same shard, then
+    /// between citizens of different shards.
+    #[arg(long)]
+    home_shards: Option<usize>,
+}
+
+/// Which payer and payee pairs a P2P run draws.
+#[derive(Clone)]
+enum Pairs {
+    Any,
+    /// Both citizens on one home shard (`true`) or on two (`false`), by this map.
+    Shards(Arc<ledger::shards::map::ShardMap>, bool),
+}
+
+impl Pairs {
+    fn allows(&self, payer: &Citizen, payee: &Citizen) -> bool {
+        match self {
+            Self::Any => true,
+            Self::Shards(map, same) => {
+                let home = |c: &Citizen| {
+                    map.shard_of_vshard(ledger::shards::map::vshard_of_key(c.cccd.as_bytes()))
+                };
+                (home(payer) == home(payee)) == *same
+            }
+        }
+    }
 }
 
 /// Does `work(i)` for every `i` below `n`, `width` at a time.
@@ -111,15 +138,31 @@ async fn p2p(
     seconds: u64,
     run: &str,
 ) -> Result<RunStats, String> {
+    p2p_pairs(world, citizens, connections, seconds, run, Pairs::Any).await
+}
+
+/// P2P transfers as [`p2p`], between pairs that `pairs` allows.
+async fn p2p_pairs(
+    world: &World,
+    citizens: &Arc<Vec<Citizen>>,
+    connections: usize,
+    seconds: u64,
+    run: &str,
+    pairs: Pairs,
+) -> Result<RunStats, String> {
     let url = format!("{}/v1/payments", world.gateway);
     load::run(connections, Duration::from_secs(seconds), |client, http| {
         let (citizens, url, run) = (Arc::clone(citizens), url.clone(), run.to_string());
+        let pairs = pairs.clone();
         let mut seq = 0u64;
         Box::new(move || {
             seq += 1;
             let n = citizens.len();
             let payer = rand::random::<u64>() as usize % n;
-            let payee = (payer + 1 + rand::random::<u64>() as usize % (n - 1)) % n;
+            let mut payee = (payer + 1 + rand::random::<u64>() as usize % (n - 1)) % n;
+            while !pairs.allows(&citizens[payer], &citizens[payee]) {
+                payee = (payer + 1 + rand::random::<u64>() as usize % (n - 1)) % n;
+            }
             let body = json!({"type": "transfer", "amount": 1_000,
                               "payee": {"cccd": citizens[payee].cccd}});
             Some(
@@ -185,6 +228,12 @@ fn row(report: &mut String, label: &str, s: &RunStats, ceiling: f64, pgbench: Op
     );
 }
 
+/// The head of a results table, for the rows [`row`] writes.
+fn table_header(report: &mut String) {
+    let _ = writeln!(report, "| run | connections | payments/s | p50 | p99 | p99.9 | non-2xx | vs 32-client ceiling | vs pgbench at 32 |");
+    let _ = writeln!(report, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+}
+
 async fn bench(cli: Cli) -> Result<String, String> {
     let world = World::new(&cli.gateway, &cli.simulators, &cli.admin_token);
     let mut report = String::new();
@@ -216,6 +265,33 @@ async fn bench(cli: Cli) -> Result<String, String> {
         .await?
     };
     let citizens = Arc::new(citizens);
+    if let (Some(c), Some(shards)) = (cli.only_p2p, cli.home_shards) {
+        let _ = writeln!(report, "One `INSERT` per commit on the same server, same run: **{ceiling_32:.0}/s** with 32 clients (from Rust).\n");
+        let map =
+            Arc::new(ledger::shards::map::ShardMap::uniform(shards).map_err(|e| e.to_string())?);
+        table_header(&mut report);
+        for (label, same) in [
+            ("P2P, payer and payee on one home shard", true),
+            ("P2P, payer and payee on different home shards", false),
+        ] {
+            let pairs = Pairs::Shards(Arc::clone(&map), same);
+            p2p_pairs(
+                &world,
+                &citizens,
+                c,
+                2,
+                &format!("warm-{same}"),
+                pairs.clone(),
+            )
+            .await?;
+            let s = p2p_pairs(&world, &citizens, c, secs, &format!("homes-{same}"), pairs).await?;
+            if s.server_errors() > 0 {
+                return Err(format!("{label}: {:?}", s.statuses));
+            }
+            row(&mut report, label, &s, ceiling_32, cli.pgbench_32);
+        }
+        return Ok(report);
+    }
     if let Some(c) = cli.only_p2p {
         p2p(&world, &citizens, c, 2, "warm").await?;
         let before = cpu::snapshot();
@@ -223,10 +299,10 @@ async fn bench(cli: Cli) -> Result<String, String> {
         let after = cpu::snapshot();
         let _ = writeln!(
             report,
-            "CPU (100% = one core): {}",
+            "One `INSERT` per commit on the same server, same run: **{ceiling_32:.0}/s** with 32 clients (from Rust).\n\nCPU (100% = one core): {}\n",
             cpu::report(&before, &after)
         );
-        let _ = writeln!(report, "| run | connections | payments/s | p50 | p99 | p99.9 | non-2xx | vs 32-client ceiling | vs pgbench at 32 |");
+        table_header(&mut report);
         row(&mut report, "P2P transfer", &s, ceiling_32, cli.pgbench_32);
         let _ = writeln!(
             report,
@@ -306,11 +382,7 @@ async fn bench(cli: Cli) -> Result<String, String> {
         let _ = writeln!(report, "pgbench with a one-line `INSERT` script, same server, same run: **{one:.0}/s** with 1 client, **{many:.0}/s** with 32.");
     }
     let _ = writeln!(report);
-    let _ = writeln!(
-        report,
-        "| run | connections | payments/s | p50 | p99 | p99.9 | non-2xx | vs 32-client ceiling | vs pgbench at 32 |"
-    );
-    let _ = writeln!(report, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    table_header(&mut report);
     for s in &p2p_rows {
         row(&mut report, "P2P transfer", s, ceiling_32, cli.pgbench_32);
     }

@@ -10,8 +10,9 @@
 //! side only.
 
 use actix_web::web;
-use ledger::shards::protocol::{payee_leg_for, placed, Side};
-use ledger::PgLedger;
+use ledger::shards::protocol::{
+    decided, leg_id_for, payee_leg_for, placed, resolve, sweep_decision, Side,
+};
 
 use crate::chart::{Purpose, VND};
 use crate::citizens::identity;
@@ -61,9 +62,11 @@ pub async fn place(state: &AppState, leg: LegRequest<'_>) -> OutsideResult {
         VND,
         Purpose::Transfer.code(),
     );
-    let ledger: PgLedger = there.ledger.clone();
-    match web::block(move || ledger.create_transfers(&[transfer])).await {
-        Ok(Ok(results)) => match results.first() {
+    let Some(legs) = state.legs_on(leg.payee_shard) else {
+        return OutsideResult::Refused(PAYEE_SHARD_UNAVAILABLE);
+    };
+    match legs.submit(vec![transfer]).await {
+        Ok(results) => match results.first() {
             Some(&result) if placed(result) => {
                 OutsideResult::Done(Confirmation::PayeeLeg { payee: shown })
             }
@@ -73,34 +76,46 @@ pub async fn place(state: &AppState, leg: LegRequest<'_>) -> OutsideResult {
             }
             None => OutsideResult::Refused(PAYEE_SHARD_UNAVAILABLE),
         },
-        Ok(Err(e)) => {
-            tracing::warn!(shard = leg.payee_shard, error = %e, "payee's shard did not place the leg");
-            OutsideResult::Refused(PAYEE_SHARD_UNAVAILABLE)
-        }
         Err(e) => {
-            tracing::warn!(error = %e, "placing a payee's leg was cancelled");
+            tracing::warn!(shard = leg.payee_shard, error = %e, "payee's shard did not place the leg");
             OutsideResult::Refused(PAYEE_SHARD_UNAVAILABLE)
         }
     }
 }
 
-/// Finishes the leg of `hold` from the hold as it now stands, so the payee has the
-/// money at once; whatever this misses, the sweeper finishes.
+/// Finishes the leg of `hold` from the hold as it now stands on the payer's shard
+/// (posted: post the leg; voided: void it), so the payee has the money at once. The
+/// ids are the sweeper's, so racing it is harmless; whatever this misses (a shard that
+/// does not answer, a hold still pending), the sweeper finishes within a second.
 pub async fn finish(state: &AppState, payer_shard: u16, payee_shard: u16, hold: u128) {
-    let Some(shards) = state.shards.clone() else {
+    let Some(legs) = state.legs_on(payee_shard) else {
         return;
     };
-    let report = tokio::task::spawn_blocking(move || {
-        shards
-            .ledger
-            .finish_legs_of(payer_shard, payee_shard, &[hold])
-    })
-    .await;
-    match report {
-        Ok(report) if !report.orphans.is_empty() => {
-            tracing::error!(orphans = ?report.orphans, "a payee's leg without its hold");
+    let payer_ledger = state.at_home(payer_shard).ledger;
+    let found = web::block(move || payer_ledger.lookup_holds(&[hold])).await;
+    let status = match found {
+        Ok(Ok(holds)) => holds.first().map(|h| h.status),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "reading a hold to finish its leg failed; the sweeper will");
+            None
         }
-        Ok(_) => {}
+        Err(e) => {
+            tracing::warn!(error = %e, "reading a hold to finish its leg was cancelled");
+            None
+        }
+    };
+    let Some(decision) = status.and_then(sweep_decision) else {
+        return;
+    };
+    let finish = resolve(leg_id_for(hold), decision);
+    match legs.submit(vec![finish]).await {
+        Ok(results) => {
+            if let Some(result) = results.first() {
+                if decided("finish", decision, *result).is_err() {
+                    tracing::error!(%result, "a payee's leg could not be finished");
+                }
+            }
+        }
         Err(e) => tracing::warn!(error = %e, "finishing a payee's leg failed; the sweeper will"),
     }
 }

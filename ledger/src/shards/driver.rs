@@ -217,25 +217,6 @@ impl<S: Shard> ShardedLedger<S> {
         report
     }
 
-    /// Resolves the legs on shard b that [`payee_leg_for`] placed for `holds` on shard
-    /// a, from those holds now: what a driver that has just decided does instead of
-    /// waiting for the sweeper, with the same ids (so racing the sweeper is harmless).
-    ///
-    /// [`payee_leg_for`]: super::protocol::payee_leg_for
-    pub fn finish_legs_of(&self, a: u16, b: u16, holds: &[u128]) -> SweepReport {
-        let legs: Vec<Transfer> = holds
-            .iter()
-            .map(|&hold| Transfer {
-                id: super::protocol::leg_id_for(hold),
-                user_data_128: hold,
-                ..Transfer::default()
-            })
-            .collect();
-        let mut report = SweepReport::default();
-        self.sweep_pair(a, b, &legs, &mut report);
-        report
-    }
-
     fn sweep_pair(&self, a: u16, b: u16, legs: &[Transfer], report: &mut SweepReport) {
         let twins: Vec<u128> = legs.iter().map(|l| l.user_data_128).collect();
         let found = self
