@@ -18,16 +18,8 @@ for db in homes_single homes_main homes_s0 homes_s1 homes_catalog; do
   psql -h 127.0.0.1 -U postgres -d postgres -qAtc "DROP DATABASE IF EXISTS $db WITH (FORCE)"
   psql -h 127.0.0.1 -U postgres -d postgres -qAtc "CREATE DATABASE $db"
 done
-export GATEWAY_ADDR=127.0.0.1:18080 SIMULATOR_ADDR=127.0.0.1:18081
-GATEWAY_ADMIN_TOKEN="adm_bench_$(openssl rand -hex 16)"
-VNEID_JWT_KEY="bench-vneid-$(openssl rand -hex 16)"
-export GATEWAY_ADMIN_TOKEN VNEID_JWT_KEY
-export MERCHANT_SECRETS_KEY=bench-merchant-secrets
-export GATEWAY_QR_BANK_BIN=970436 GATEWAY_QR_ACCOUNT=0011001234567
-export VNPAY_TMN_CODE=BENCH001 VNPAY_HASH_SECRET=bench-vnpay
-export MOMO_PARTNER_CODE=MOMO MOMO_ACCESS_KEY=bench MOMO_SECRET_KEY=bench-momo
-export ZALOPAY_APP_ID=2553 ZALOPAY_KEY1=bench-zalo-1 ZALOPAY_KEY2=bench-zalo-2
-export SESSION_TTL_SECONDS=7200 RUST_LOG=warn
+# shellcheck source=scripts/bench-env.sh
+source scripts/bench-env.sh
 # A pool per database: with a main database, 2 shards and the catalog, 8 connections
 # each keep the gateway and the ceiling's 32 clients under PostgreSQL's 100.
 export DATABASE_POOL_SIZE=8

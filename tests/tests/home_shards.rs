@@ -58,6 +58,16 @@ async fn routed_gateway_with(extra: &[(&str, &str)]) -> Cluster {
     }
 }
 
+/// The body of a payment answered 201 `succeeded` (anything else fails the test).
+fn succeeded((status, body): (u16, serde_json::Value)) -> serde_json::Value {
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (201, Some("succeeded")),
+        "{body}"
+    );
+    body
+}
+
 async fn wallet_of(gw: &TestGateway, who: &Session) -> u128 {
     let (status, me) = gw.get("/v1/me", Some(&who.token)).await;
     assert_eq!(status, 200, "{me}");
@@ -100,12 +110,7 @@ async fn citizens_live_on_their_home_shards_and_pay_each_other_across_them() {
     }
 
     // Across shards, by CCCD: the payee has the money when the payer has the answer.
-    let (status, paid) = gw.transfer_to_cccd(&a, "x-1", 100_000, &bob.cccd).await;
-    assert_eq!(
-        (status, paid["status"].as_str()),
-        (201, Some("succeeded")),
-        "{paid}"
-    );
+    let paid = succeeded(gw.transfer_to_cccd(&a, "x-1", 100_000, &bob.cccd).await);
     let fee = paid["fee"].as_i64().unwrap();
     assert_eq!(gw.wallet_balance(&a).await, 500_000 - 100_000 - fee);
     assert_eq!(gw.wallet_balance(&b).await, 100_000);
@@ -139,20 +144,10 @@ async fn citizens_live_on_their_home_shards_and_pay_each_other_across_them() {
 
     // On one shard, by phone: the local path, one transfer.
     let body = json!({"type": "transfer", "amount": 30_000, "payee": {"phone": carol.phone}});
-    let (status, local) = gw.post_as(&b, "/v1/payments", "l-1", body).await;
-    assert_eq!(
-        (status, local["status"].as_str()),
-        (201, Some("succeeded")),
-        "{local}"
-    );
+    succeeded(gw.post_as(&b, "/v1/payments", "l-1", body).await);
     // Back across, by phone: found on the other shard.
     let body = json!({"type": "transfer", "amount": 10_000, "payee": {"phone": alice.phone}});
-    let (status, back) = gw.post_as(&cs, "/v1/payments", "x-2", body).await;
-    assert_eq!(
-        (status, back["status"].as_str()),
-        (201, Some("succeeded")),
-        "{back}"
-    );
+    let back = succeeded(gw.post_as(&cs, "/v1/payments", "x-2", body).await);
     assert_eq!(
         gw.wallet_balance(&a).await,
         500_000 - 100_000 - fee + 10_000
@@ -302,18 +297,8 @@ async fn a_phone_number_reaches_its_citizen_through_the_catalogs_directory() {
     // The one on shard 1 signs in with a new number: the directory follows.
     y.phone = "0987654321".into();
     let ys = gw.sign_in(&y, 2).await;
-    let (status, local) = pay("ph-2", "0912345678").await;
-    assert_eq!(
-        (status, local["status"].as_str()),
-        (201, Some("succeeded")),
-        "{local}"
-    );
-    let (status, remote) = pay("ph-3", "0987654321").await;
-    assert_eq!(
-        (status, remote["status"].as_str()),
-        (201, Some("succeeded")),
-        "{remote}"
-    );
+    succeeded(pay("ph-2", "0912345678").await);
+    succeeded(pay("ph-3", "0987654321").await);
     assert_eq!(gw.wallet_balance(&xs).await, 5_000);
     assert_eq!(gw.wallet_balance(&ys).await, 5_000);
     assert_error(&pay("ph-4", "0900000001").await, 404, "payee_not_found");
@@ -330,12 +315,7 @@ async fn bills_collect_on_the_payers_shard_and_are_swept_to_shard_zero() {
     gw.evn_bill("PD00000079001", &who.name, "2026-11", 250)
         .await;
     let bill = bill_id(gw, &session, "PD00000079001").await;
-    let (status, paid) = pay_bill(gw, &session, "b-1", &bill).await;
-    assert_eq!(
-        (status, paid["status"].as_str()),
-        (201, Some("succeeded")),
-        "{paid}"
-    );
+    let paid = succeeded(pay_bill(gw, &session, "b-1", &bill).await);
     let amount = i128::from(paid["amount"].as_i64().unwrap());
 
     // Paid into shard 1's copy of EVN Hà Nội's collection, then swept to shard 0's.

@@ -266,6 +266,9 @@ async fn bench(cli: Cli) -> Result<String, String> {
     };
     let citizens = Arc::new(citizens);
     if let (Some(c), Some(shards)) = (cli.only_p2p, cli.home_shards) {
+        if shards < 2 {
+            return Err("--home-shards needs at least 2 shards to pair citizens across".into());
+        }
         let _ = writeln!(report, "One `INSERT` per commit on the same server, same run: **{ceiling_32:.0}/s** with 32 clients (from Rust).\n");
         let map =
             Arc::new(ledger::shards::map::ShardMap::uniform(shards).map_err(|e| e.to_string())?);

@@ -94,6 +94,14 @@ pub fn find(conn: &mut PgConnection, id: &str) -> Result<Option<IdentityRow>, Ap
         .optional()?)
 }
 
+/// The identities with these ids that exist here.
+pub fn find_many(conn: &mut PgConnection, ids: &[String]) -> Result<Vec<IdentityRow>, ApiError> {
+    Ok(identities::table
+        .filter(identities::id.eq_any(ids))
+        .select(IdentityRow::as_select())
+        .load(conn)?)
+}
+
 /// The new or refreshed identity for a verified assertion: created with the fresh ids
 /// given on first sight, its name, phone and level updated later.
 pub fn upsert(

@@ -9,6 +9,8 @@
 //! sweeper voids that leg from the voided hold, so nothing is ever applied once on one
 //! side only.
 
+use std::collections::HashMap;
+
 use actix_web::web;
 use ledger::shards::protocol::{
     decided, leg_id_for, payee_leg_for, placed, resolve, sweep_decision, Side,
@@ -121,23 +123,44 @@ pub async fn finish(state: &AppState, payer_shard: u16, payee_shard: u16, hold: 
 }
 
 /// The views of payments, each with the payee its row names, with every payee who
-/// lives on another home shard filled in from there: the payer's shard has no row for
-/// that citizen, so its stored view cannot name them.
+/// lives on another home shard filled in from there (one read per shard): the payer's
+/// shard has no row for that citizen, so its stored view cannot name them.
 pub async fn with_remote_payees(
     state: &AppState,
     viewed: Vec<(Option<String>, PaymentView)>,
 ) -> Vec<PaymentView> {
-    let mut out = Vec::with_capacity(viewed.len());
-    for (payee, mut view) in viewed {
-        if let (None, Some(payee), true) = (&view.payee, payee, state.routes_citizens()) {
-            let there = state.home_of(&payee);
-            view.payee = db::run(&there, move |conn| identity::find(conn, &payee))
-                .await
-                .ok()
-                .flatten()
-                .map(|row| PayeeView::citizen(&row.cccd, &row.full_name));
+    let mut wanted: HashMap<u16, Vec<String>> = HashMap::new();
+    if state.routes_citizens() {
+        for (payee, view) in &viewed {
+            if let (Some(payee), None) = (payee, &view.payee) {
+                wanted
+                    .entry(state.shard_of_identity(payee))
+                    .or_default()
+                    .push(payee.clone());
+            }
         }
-        out.push(view);
     }
-    out
+    let mut found: HashMap<String, PayeeView> = HashMap::new();
+    for (shard, ids) in wanted {
+        let rows = db::run(&state.at_home(shard), move |conn| {
+            identity::find_many(conn, &ids)
+        })
+        .await;
+        match rows {
+            Ok(rows) => found.extend(
+                rows.into_iter()
+                    .map(|r| (r.id.clone(), PayeeView::citizen(&r.cccd, &r.full_name))),
+            ),
+            Err(e) => tracing::warn!(shard, error = %e, "payees on another shard unread"),
+        }
+    }
+    viewed
+        .into_iter()
+        .map(|(payee, mut view)| {
+            if view.payee.is_none() {
+                view.payee = payee.and_then(|id| found.get(&id).cloned());
+            }
+            view
+        })
+        .collect()
 }
