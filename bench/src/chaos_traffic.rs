@@ -87,8 +87,7 @@ pub enum Done {
 pub struct Shared {
     pub world: World,
     pub citizens: Vec<Citizen>,
-    /// Whether the gateway serves merchant payments: one routing citizens to home
-    /// shards does not yet, so its load is transfers and bills.
+    /// Whether the load includes merchants' requests, payments, captures and refunds.
     pub merchants: bool,
     pub merchant: Merchant,
     pub bills: Mutex<Vec<(usize, String)>>,

@@ -12,8 +12,10 @@
 //!   expired, delivered webhooks after 30 days, bill inquiries nobody paid after 90;
 //! - with a shard map: the sweep of open cross-shard legs, and the checkpoint over
 //!   every shard's chain head;
-//! - with citizens routed to home shards: the heartbeat, resumer and pruning on each,
-//!   and the sweep of billers' collections to shard 0 once a period.
+//! - with citizens routed to home shards: the heartbeat, resumer, request expiry,
+//!   webhook outbox and pruning on each, the settling of claims other shards' payments
+//!   made on its requests, and the sweep of billers' collections to shard 0 once a
+//!   period.
 
 use std::future::Future;
 use std::time::Duration;
@@ -75,6 +77,19 @@ async fn expire_requests(state: Data<AppState>) -> Result<(), ApiError> {
         .submit(Command::ExpireRequests { before, limit: 200 })
         .await
         .map(|_| ())
+}
+
+/// Releases the claims on this shard's requests whose payments on other shards failed,
+/// and confirms those whose payments settled.
+async fn settle_claims(state: Data<AppState>) -> Result<(), ApiError> {
+    let settled = crate::merchants::claims::settle_stale(&state).await?;
+    if settled.released > 0 {
+        tracing::info!(
+            released = settled.released,
+            "claims of failed payments released"
+        );
+    }
+    Ok(())
 }
 
 /// Deletes in slices, so pruning never holds many row locks at once.
@@ -257,6 +272,20 @@ pub fn start(state: Data<AppState>) {
                 heartbeat,
             );
             supervise("home resumer", Duration::from_secs(2), home.clone(), resume);
+            // Merchants' requests, their payments and their webhooks live here too.
+            supervise(
+                "home request expiry",
+                Duration::from_secs(1),
+                home.clone(),
+                expire_requests,
+            );
+            supervise(
+                "home request claims",
+                Duration::from_secs(5),
+                home.clone(),
+                settle_claims,
+            );
+            crate::merchants::webhooks::start(home.clone());
             supervise("home pruning", Duration::from_secs(60), home, prune);
         }
     }

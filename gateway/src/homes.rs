@@ -47,6 +47,11 @@ impl HomeShard {
     pub fn shard_of_identity(&self, identity_id: &str) -> u16 {
         self.map.shard_of_vshard(vshard_of_identity(identity_id))
     }
+
+    /// The shard a payment request lives on (until a payment on another claims it).
+    pub fn shard_of_request(&self, request_id: &str) -> u16 {
+        self.map.shard_of_vshard(vshard_of_request(request_id))
+    }
 }
 
 /// The vshard of a citizen, from the CCCD that is their account key.
@@ -54,25 +59,51 @@ pub fn vshard_of_cccd(cccd: &str) -> u16 {
     map::vshard_of_key(cccd.as_bytes())
 }
 
-/// Identity ids keep the vshard in bits 64–75 of their 80: bit 79 keeps the length
-/// fixed, the low 64 are random.
-const IDENTITY_VSHARD_SHIFT: u32 = 64;
+/// Identity and payment request ids keep the vshard in bits 64–75 of their 80: bit
+/// 79 keeps the length fixed, the low 64 are random or derived.
+const VSHARD_SHIFT: u32 = 64;
+
+/// An 80-bit id value with `vshard` in bits 64–75.
+fn in_vshard(value: u128, vshard: u16) -> u128 {
+    let low = value & u128::from(u64::MAX);
+    1u128 << 79 | u128::from(vshard % map::VSHARDS) << VSHARD_SHIFT | low
+}
+
+/// The vshard in bits 64–75 of an id (vshard 0 for anything malformed: such an id
+/// never names anything anyway).
+fn vshard_in(kind: &'static str, prefix: &str, id: &str) -> u16 {
+    ids::decode(kind, prefix, id)
+        .ok()
+        .and_then(|v| u16::try_from((v >> VSHARD_SHIFT) & 0xFFF).ok())
+        .unwrap_or(0)
+}
 
 /// A fresh identity id in `vshard`.
 pub fn new_identity_id(vshard: u16) -> String {
-    let value = 1u128 << 79
-        | u128::from(vshard % map::VSHARDS) << IDENTITY_VSHARD_SHIFT
-        | u128::from(rand::random::<u64>());
-    ids::encode("idn_", value)
+    ids::encode("idn_", in_vshard(u128::from(rand::random::<u64>()), vshard))
 }
 
-/// The vshard an identity id was minted in (vshard 0 for anything malformed: such a
-/// token never resolves to a session anyway).
+/// The vshard an identity id was minted in.
 pub fn vshard_of_identity(identity_id: &str) -> u16 {
-    ids::decode("identity", "idn_", identity_id)
-        .ok()
-        .and_then(|v| u16::try_from((v >> IDENTITY_VSHARD_SHIFT) & 0xFFF).ok())
-        .unwrap_or(0)
+    vshard_in("identity", "idn_", identity_id)
+}
+
+/// A merchant's vshard, from its id: its payment requests live on that vshard's shard.
+pub fn vshard_of_merchant(merchant_id: &str) -> u16 {
+    map::vshard_of_key(merchant_id.as_bytes())
+}
+
+/// A payment request's id: derived from the merchant's scope and key (so a retry finds
+/// the request the first attempt made) and carrying the merchant's vshard, so a payer
+/// who only scanned its code is routed to it without a lookup.
+pub fn request_id(scope: &str, key: &str, merchant_id: &str) -> String {
+    let derived = ids::derive_value("req_", &[scope, key]);
+    ids::encode("req_", in_vshard(derived, vshard_of_merchant(merchant_id)))
+}
+
+/// The vshard a payment request id was minted in.
+pub fn vshard_of_request(request_id: &str) -> u16 {
+    vshard_in("payment request", "req_", request_id)
 }
 
 /// A fresh wallet account id in `vshard`: bit 63 set below the vshard, so it never
@@ -97,6 +128,19 @@ mod tests {
             prop_assert_eq!(map::vshard_of(wallet), vshard);
             prop_assert!(ids::encode(ids::ACCOUNT, wallet).len() <= 24);
             prop_assert!(wallet & (1 << 63) != 0);
+        }
+
+        #[test]
+        fn a_request_id_names_its_merchants_vshard_and_its_key(
+            key in "[a-zA-Z0-9-]{1,40}",
+            merchant in "mer_[0-9a-z]{16}",
+        ) {
+            let scope = format!("merchant:{merchant}");
+            let id = request_id(&scope, &key, &merchant);
+            prop_assert_eq!(vshard_of_request(&id), vshard_of_merchant(&merchant));
+            prop_assert_eq!(&id, &request_id(&scope, &key, &merchant));
+            prop_assert!(id.len() <= 24);
+            prop_assert!(id.len() > 4 && id[4..].bytes().all(|b| b.is_ascii_alphanumeric()));
         }
     }
 

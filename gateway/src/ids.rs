@@ -50,6 +50,11 @@ pub fn decode(kind: &'static str, prefix: &str, id: &str) -> Result<u128, ApiErr
 /// derives the same id, so it finds what the first attempt made instead of making it
 /// again.
 pub fn derive(prefix: &str, parts: &[&str]) -> String {
+    encode(prefix, derive_value(prefix, parts))
+}
+
+/// The number [`derive`] encodes: 80 bits, bit 79 set.
+pub fn derive_value(prefix: &str, parts: &[&str]) -> u128 {
     use sha2::{Digest, Sha256};
     let mut hasher = Sha256::new();
     hasher.update(prefix.as_bytes());
@@ -62,7 +67,7 @@ pub fn derive(prefix: &str, parts: &[&str]) -> String {
     let mut bytes = [0u8; 16];
     bytes[6..].copy_from_slice(&digest[..10]);
     // Bit 79 set: always 16 digits.
-    encode(prefix, u128::from_be_bytes(bytes) | 1 << 79)
+    u128::from_be_bytes(bytes) | 1 << 79
 }
 
 /// An id as the API defines them (the prefix and at most 24 letters and digits in

@@ -218,6 +218,8 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         return_url -> Nullable<Text>,
+        claimed_shard -> Nullable<SmallInt>,
+        claimed_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -60,6 +60,23 @@ impl AppState {
         })
     }
 
+    /// The home shard a payment request was made on, from the vshard in its id (0
+    /// without routing).
+    pub fn shard_of_request(&self, request_id: &str) -> u16 {
+        self.homes.as_ref().map_or(0, |h| {
+            h.map
+                .shard_of_vshard(crate::homes::vshard_of_request(request_id))
+        })
+    }
+
+    /// The home shard a merchant's payment requests are made on (0 without routing).
+    pub fn shard_of_merchant(&self, merchant_id: &str) -> u16 {
+        self.homes.as_ref().map_or(0, |h| {
+            h.map
+                .shard_of_vshard(crate::homes::vshard_of_merchant(merchant_id))
+        })
+    }
+
     /// The service as a citizen's requests see it: on their home shard.
     pub fn home_of(&self, identity_id: &str) -> AppState {
         self.at_home(self.shard_of_identity(identity_id))

@@ -185,7 +185,7 @@ async fn drill(
         bills.push((who, world.bill(&gw_citizens[who], base + n).await?));
     }
     let shared = Arc::new(Shared {
-        merchants: !routed,
+        merchants: true,
         world: World::new(&world.gateway, &world.simulators, &var("ADMIN_TOKEN")?),
         citizens: gw_citizens.clone(),
         merchant,

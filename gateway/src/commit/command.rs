@@ -97,6 +97,9 @@ pub enum NewPayment {
     Merchant {
         request_id: String,
         qr_amount: Option<Option<u64>>,
+        /// The request as its own home shard holds it, when that is not the payer's:
+        /// the payment is checked against it, then claims it there.
+        remote: Option<Box<crate::merchants::requests::RequestRow>>,
     },
 }
 
@@ -151,6 +154,9 @@ pub enum Command {
         caller: Caller,
         payment_id: String,
         step_up: Option<StepUp>,
+        /// For a merchant payment whose request lives on another home shard: that
+        /// request as read there, which the payment then claims.
+        remote_request: Option<Box<crate::merchants::requests::RequestRow>>,
     },
     /// An outside system answered (or did not) for a payment this instance drives.
     Settle {
@@ -228,6 +234,11 @@ pub enum Confirmation {
     PayeeLeg {
         payee: crate::payments::model::PayeeView,
     },
+    /// The payment request on another shard is claimed for this payment; this is the
+    /// request as that shard holds it.
+    RequestClaimed {
+        request: Box<crate::merchants::requests::RequestRow>,
+    },
 }
 
 /// The outside call a payment waits for.
@@ -271,6 +282,14 @@ pub enum OutsideCall {
         payee_shard: u16,
         payee_identity_id: String,
         hold: u128,
+        amount: i64,
+    },
+    /// Claim the payment request on its home shard for this payment, whose money is
+    /// held on the payer's.
+    ClaimRequest {
+        payer_shard: u16,
+        request_shard: u16,
+        request_id: String,
         amount: i64,
     },
 }

@@ -27,7 +27,7 @@ pub fn create_request(
     merchant_id: &str,
     new: &NewRequest,
 ) -> Result<Reply, ApiError> {
-    let id = ids::derive("req_", &[&key.scope, &key.key]);
+    let id = crate::homes::request_id(&key.scope, &key.key, merchant_id);
     once(w, key, &id.clone(), |w| {
         let purpose = new
             .description
@@ -61,6 +61,8 @@ pub fn create_request(
             created_at: w.now,
             updated_at: w.now,
             return_url: new.return_url.clone(),
+            claimed_shard: None,
+            claimed_at: None,
         };
         let view = row.view_at(w.now, &w.settings.public_url)?;
         w.requests.insert(id.clone(), row);

@@ -21,6 +21,7 @@ mod pay;
 mod plan;
 mod progress;
 mod reconcile;
+mod remote_request;
 mod render;
 mod settle;
 mod status;
@@ -340,6 +341,7 @@ fn apply(
             caller,
             payment_id,
             step_up,
+            ..
         } => pay::confirm(w, ledger, key, caller, payment_id, step_up.as_ref()),
         Command::Settle {
             payment_id,

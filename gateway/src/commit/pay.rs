@@ -9,7 +9,7 @@ use ledger::TransferBatch;
 
 use super::command::{Caller, KeyClaim, NewPayment, PayeeRef, Reply, StepUp};
 use super::keys::{self, Claimed};
-use super::progress::{self, request_refusal};
+use super::progress;
 use super::render;
 use super::status;
 use super::working::Working;
@@ -199,16 +199,20 @@ fn resolve(
         NewPayment::Merchant {
             request_id,
             qr_amount,
+            ..
         } => {
+            // A request on another home shard is checked as read there; a copy here
+            // means a payment here claimed it already.
             let request = w
                 .requests
                 .get(request_id)
+                .or_else(|| w.remote_requests.get(request_id))
                 .ok_or(ApiError::NotFound("payment request"))?;
             // A scanned code must ask for exactly what the request does.
             if qr_amount.is_some_and(|a| a != Some(request.amount.unsigned_abs())) {
                 return Err(ApiError::InvalidQr("amount_mismatch"));
             }
-            if let Some(code) = request_refusal(w, request_id) {
+            if let Some(code) = request.refusal_at(w.now) {
                 return Err(conflict(code));
             }
             let essential = w

@@ -178,6 +178,7 @@ fn of_new_payment(w: &Working, command: &Command) -> Vec<Transfer> {
         NewPayment::Merchant { request_id, .. } => w
             .requests
             .get(request_id)
+            .or_else(|| w.remote_requests.get(request_id))
             .and_then(|r| w.merchants.get(&r.merchant_id).map(|m| (r, m)))
             .and_then(|(r, m)| m.ledger_id().ok().map(|account| (r, account)))
             .map(|(r, account)| vec![steps::to_merchant(&sketch(r.amount), wallet, account, None)])

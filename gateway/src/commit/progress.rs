@@ -127,12 +127,16 @@ fn call_of(w: &Working, p: &PaymentRow) -> Result<Option<OutsideCall>, ApiError>
                 months: u32::try_from(quote.months).map_err(|_| missing("months", &p.id))?,
             }
         }
-        Some(PaymentKind::Merchant) | None => return Ok(None),
+        Some(PaymentKind::Merchant) => match super::remote_request::claim_call(w, p) {
+            Some(call) => call,
+            None => return Ok(None),
+        },
+        None => return Ok(None),
     }))
 }
 
 /// Hands the payment to this instance to make `call`.
-fn drive(
+pub(super) fn drive(
     w: &mut Working,
     id: &str,
     call: OutsideCall,
@@ -232,7 +236,7 @@ pub fn proceed(
             };
             holds_toward(system_account_id(&biller_collection(&biller)), purpose)
         }
-        Some(PaymentKind::Merchant) => return pay_merchant(w, ledger, id, answer_status),
+        Some(PaymentKind::Merchant) => return pay_merchant(w, ledger, id, answer_status, key),
         Some(PaymentKind::Topup) | None => Vec::new(),
     };
     if !chain.is_empty() {
@@ -250,14 +254,7 @@ pub fn proceed(
 
 /// Why a request cannot be paid now, if it cannot.
 pub fn request_refusal(w: &Working, request_id: &str) -> Option<&'static str> {
-    let request = w.requests.get(&request_id.to_string())?;
-    if request.status != RequestStatus::Open.as_str() {
-        Some("payment_request_not_open")
-    } else if request.expires_at <= w.now {
-        Some("payment_request_expired")
-    } else {
-        None
-    }
+    w.requests.get(&request_id.to_string())?.refusal_at(w.now)
 }
 
 /// A merchant payment: the request checked open, the money moved (or held for a
@@ -267,12 +264,16 @@ fn pay_merchant(
     ledger: &mut TransferBatch,
     id: &str,
     answer_status: StatusCode,
+    key: Option<KeyRef>,
 ) -> Result<Reply, ApiError> {
     let p = payment(w, id)?.clone();
     let request_id = p
         .payment_request_id
         .clone()
         .ok_or_else(|| missing("payment request", id))?;
+    if w.request_crossing(&request_id).is_some() {
+        return super::remote_request::hold_and_claim(w, ledger, id, answer_status, key);
+    }
     if let Some(code) = request_refusal(w, &request_id) {
         return fail(w, id, code, answer_status);
     }
@@ -300,7 +301,7 @@ fn pay_merchant(
 
 /// The request paid (or authorized) by the payment whose money has moved, with its
 /// webhook, and the payment's status.
-fn record_merchant_payment(
+pub(super) fn record_merchant_payment(
     w: &mut Working,
     id: &str,
     answer_status: StatusCode,
@@ -359,6 +360,13 @@ pub fn take_over(
             .is_some()
     };
     let held = done("hold");
+    let merchant_held = ledger
+        .transfer(steps::merchant_transfer_id(&p.id))
+        .is_some();
+    let remote_request = p
+        .payment_request_id
+        .as_ref()
+        .is_some_and(|r| w.request_crossing(r).is_some());
     let (posted, voided, credited) = (done("post"), done("void"), done("credit"));
     match p.kind() {
         Some(PaymentKind::Topup) if credited => {
@@ -398,11 +406,9 @@ pub fn take_over(
             return proceed(w, ledger, id, answer_status, key)
         }
         Some(PaymentKind::Transfer) if !held => return proceed(w, ledger, id, answer_status, key),
-        Some(PaymentKind::Merchant)
-            if ledger
-                .transfer(steps::merchant_transfer_id(&p.id))
-                .is_some() =>
-        {
+        // Held here toward a request on another shard: claim it (again).
+        Some(PaymentKind::Merchant) if merchant_held && remote_request => {}
+        Some(PaymentKind::Merchant) if merchant_held => {
             // The money moved but the request was never told: finish it from the
             // ledger, whatever the clock says of the request now.
             return record_merchant_payment(w, id, answer_status);

@@ -32,6 +32,9 @@ pub fn settle(
         return render::answer(w, id, answer_status);
     }
     let kind = p.kind().ok_or_else(|| missing("kind", id))?;
+    if kind == PaymentKind::Merchant && super::remote_request::claim_call(w, &p).is_some() {
+        return super::remote_request::settle_claim(w, ledger, id, result, answer_status);
+    }
     let has_holds = matches!(
         kind,
         PaymentKind::Withdrawal | PaymentKind::Bill | PaymentKind::Insurance
@@ -96,7 +99,9 @@ pub fn settle(
                 Confirmation::PayeeLeg { payee } => {
                     w.remote_payees.insert(p.id.clone(), payee.clone());
                 }
-                Confirmation::Plain | Confirmation::ProviderOrder { .. } => {}
+                Confirmation::Plain
+                | Confirmation::ProviderOrder { .. }
+                | Confirmation::RequestClaimed { .. } => {}
             }
             let chain = if has_holds {
                 steps::resolve_holds(&p, Resolution::Post)

@@ -178,6 +178,10 @@ pub struct Working {
     /// Payees on other home shards, as their shard described them when the leg was
     /// placed, by payment: for the answer only, never written here.
     pub remote_payees: HashMap<String, crate::payments::model::PayeeView>,
+    /// Payment requests that live on another home shard, as the payer's route read
+    /// them there, by id: what a payment is checked against before it claims one.
+    /// Never written here; a claimed request's copy is, once its claim stands.
+    pub remote_requests: HashMap<String, RequestRow>,
 }
 
 impl Working {
@@ -185,6 +189,13 @@ impl Working {
     pub fn shards_toward(&self, payee_identity_id: &str) -> Option<(u16, u16)> {
         let home = self.settings.home.as_ref()?;
         let theirs = home.shard_of_identity(payee_identity_id);
+        (theirs != home.index).then_some((home.index, theirs))
+    }
+
+    /// For a payment request that lives on another home shard: (this shard, its).
+    pub fn request_crossing(&self, request_id: &str) -> Option<(u16, u16)> {
+        let home = self.settings.home.as_ref()?;
+        let theirs = home.shard_of_request(request_id);
         (theirs != home.index).then_some((home.index, theirs))
     }
 

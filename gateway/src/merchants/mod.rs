@@ -2,6 +2,8 @@
 //! requests, payment requests paid by citizens (by id or VietQR), manual capture,
 //! refunds, and webhooks delivered from an outbox.
 
+pub mod balances;
+pub mod claims;
 pub mod pay;
 pub mod refunds;
 pub mod requests;

@@ -103,6 +103,11 @@ pub struct RequestRow {
     pub updated_at: DateTime<Utc>,
     /// Where the hosted checkout page sends the payer once the request is final.
     pub return_url: Option<String>,
+    /// With citizens on home shards: the shard whose payment (`payment_id`) claimed
+    /// this request, which from then on lives there with that payment.
+    pub claimed_shard: Option<i16>,
+    /// When that claim was made, until its payment is known to have settled.
+    pub claimed_at: Option<DateTime<Utc>>,
 }
 
 /// A payment request as the API (and its webhooks) show it.
@@ -162,6 +167,23 @@ impl RequestRow {
 
     pub fn is_open_at(&self, now: DateTime<Utc>) -> bool {
         self.status_at(now).ok() == Some(RequestStatus::Open)
+    }
+
+    /// The home shard whose payment claimed this request, if one did.
+    pub fn claimed_by_shard(&self) -> Option<u16> {
+        self.claimed_shard.and_then(|s| u16::try_from(s).ok())
+    }
+
+    /// Why a citizen cannot pay this request now, if they cannot: one claimed by a
+    /// payment on another shard is no longer open here.
+    pub fn refusal_at(&self, now: DateTime<Utc>) -> Option<&'static str> {
+        if self.status != RequestStatus::Open.as_str() || self.claimed_shard.is_some() {
+            Some("payment_request_not_open")
+        } else if self.expires_at <= now {
+            Some("payment_request_expired")
+        } else {
+            None
+        }
     }
 
     pub fn view_at(&self, now: DateTime<Utc>, public_url: &str) -> Result<RequestView, ApiError> {

@@ -239,6 +239,41 @@ pub async fn create(
     };
     // Random with bit 63 set, like wallets, so it never meets a system account's id.
     let account_id = u128::from(rand::random::<u64>() | 1 << 63);
+    let row = MerchantRow::new(
+        &new,
+        crate::ids::encode(crate::ids::ACCOUNT, account_id),
+        sealed,
+    );
+    // With citizens on home shards, every shard keeps the merchant's record and an
+    // account of its own for it, which that shard's payers pay into. They are made
+    // before the record its API key is found by, so a merchant that can sign in is
+    // on every shard.
+    if let Some(homes) = &state.homes {
+        for (shard, home) in (0u16..).zip(&homes.shards) {
+            let vshard = homes
+                .map
+                .assignment()
+                .iter()
+                .position(|&s| s == shard)
+                .and_then(|v| u16::try_from(v).ok())
+                .ok_or_else(|| ApiError::Internal(format!("shard {shard} holds no vshard")))?;
+            let low = u128::from(rand::random::<u64>() | 1 << 63);
+            let account = ledger::shards::map::account_id(vshard, low);
+            let mut copy = row.clone();
+            copy.ledger_account_id = crate::ids::encode(crate::ids::ACCOUNT, account);
+            record(&home.ledger, account, copy).await?;
+        }
+    }
+    record(&state.ledger, account_id, row.clone()).await?;
+    Ok((row, credentials))
+}
+
+/// The merchant's account in `database`'s ledger, and its record there.
+async fn record(
+    database: &ledger::PgLedger,
+    account_id: u128,
+    row: MerchantRow,
+) -> Result<(), ApiError> {
     let account = ledger::Account::new(
         account_id,
         VND,
@@ -246,27 +281,20 @@ pub async fn create(
         // A refund can never take back more than the merchant was paid.
         ledger::AccountFlags::DEBITS_MUST_NOT_EXCEED_CREDITS | ledger::AccountFlags::HISTORY,
     );
-    let ledger = state.ledger.clone();
+    let ledger = database.clone();
     let result = web::block(move || ledger.create_accounts(&[account])).await??;
     if !matches!(result.first(), Some(ledger::CreateAccountResult::Ok)) {
         return Err(ApiError::Internal(format!(
             "merchant account not created: {result:?}"
         )));
     }
-    let row = MerchantRow::new(
-        &new,
-        crate::ids::encode(crate::ids::ACCOUNT, account_id),
-        sealed,
-    );
-    let stored = row.clone();
-    db::run(state, move |conn| {
+    db::run_on(database, move |conn| {
         diesel::insert_into(merchants::table)
-            .values(&stored)
+            .values(&row)
             .execute(conn)?;
         Ok(())
     })
-    .await?;
-    Ok((row, credentials))
+    .await
 }
 
 pub fn find(conn: &mut PgConnection, id: &str) -> Result<Option<MerchantRow>, ApiError> {

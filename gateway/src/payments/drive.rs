@@ -97,6 +97,24 @@ async fn call(state: &AppState, drive: &Drive) -> OutsideResult {
             )
             .await
         }
+        OutsideCall::ClaimRequest {
+            payer_shard,
+            request_shard,
+            request_id,
+            amount,
+        } => {
+            crate::merchants::claims::claim(
+                state,
+                crate::merchants::claims::Claim {
+                    request_shard: *request_shard,
+                    payer_shard: *payer_shard,
+                    request_id,
+                    payment_id: &drive.payment.id,
+                    amount: *amount,
+                },
+            )
+            .await
+        }
         OutsideCall::ProviderOrder { provider, amount } => {
             let base = state.config.public_url.trim_end_matches('/');
             let order = TopupOrder {

@@ -95,6 +95,36 @@ pub struct MonthRow {
     pub refund_count: i64,
 }
 
+/// The months of the same merchants as several databases hold them (each home shard
+/// keeps what its payers paid), added up: one row per merchant and month, and the row
+/// with no month only for a merchant without revenue anywhere.
+pub fn merge(parts: Vec<Vec<MonthRow>>) -> Vec<MonthRow> {
+    let mut months: std::collections::BTreeMap<(String, Option<NaiveDate>), MonthRow> =
+        std::collections::BTreeMap::new();
+    for row in parts.into_iter().flatten() {
+        match months.get_mut(&(row.merchant_id.clone(), row.month)) {
+            Some(sum) => {
+                sum.gross = sum.gross.saturating_add(row.gross);
+                sum.refunds = sum.refunds.saturating_add(row.refunds);
+                sum.receipts = sum.receipts.saturating_add(row.receipts);
+                sum.refund_count = sum.refund_count.saturating_add(row.refund_count);
+            }
+            None => {
+                months.insert((row.merchant_id.clone(), row.month), row);
+            }
+        }
+    }
+    let earning: std::collections::HashSet<String> = months
+        .keys()
+        .filter(|(_, month)| month.is_some())
+        .map(|(merchant, _)| merchant.clone())
+        .collect();
+    months
+        .into_values()
+        .filter(|r| r.month.is_some() || !earning.contains(&r.merchant_id))
+        .collect()
+}
+
 /// Builds the report from the key's merchants' months (one row with no month for a
 /// merchant without revenue in the year), as of `today` in Vietnam.
 pub fn assemble(
@@ -219,6 +249,41 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn shards_months_add_up_per_merchant_and_month() {
+        let (jan, feb) = (Some(d(2026, 1, 1)), Some(d(2026, 2, 1)));
+        let merged = merge(vec![
+            vec![row("a", jan, 100, 10, 2), row("b", None, 0, 0, 0)],
+            vec![
+                row("a", jan, 50, 0, 1),
+                row("a", feb, 7, 0, 1),
+                row("b", None, 0, 0, 0),
+            ],
+            vec![row("a", None, 0, 0, 0), row("c", feb, 5, 5, 1)],
+        ]);
+        let seen: Vec<_> = merged
+            .iter()
+            .map(|r| {
+                (
+                    r.merchant_id.as_str(),
+                    r.month,
+                    r.gross,
+                    r.refunds,
+                    r.receipts,
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            vec![
+                ("a", jan, 150, 10, 3),
+                ("a", feb, 7, 0, 1),
+                ("b", None, 0, 0, 0),
+                ("c", feb, 5, 5, 1),
+            ]
+        );
     }
 
     fn row(id: &str, month: Option<NaiveDate>, gross: i64, refunds: i64, n: i64) -> MonthRow {

@@ -120,8 +120,17 @@ pub async fn get_account(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = ids::lookup("account", ids::ACCOUNT, &path)?;
-    let (id, state) = may_see_account(&req, &state, id).await?;
-    let account = find_account(&state, id).await?;
+    let (id, at) = may_see_account(&req, &state, id).await?;
+    let account = match find_account(&at, id).await {
+        // With citizens on home shards, a wallet (or a shard's own account) is on the
+        // shard its id's vshard names.
+        Err(ApiError::NotFound(_)) if at.routes_citizens() => {
+            let shard = at.homes.as_ref().map_or(0, |h| h.map.shard_of(id));
+            find_account(&at.at_home(shard), id).await?
+        }
+        found => found?,
+    };
+    let account = crate::merchants::balances::across_shards(&at, account).await?;
     Ok(HttpResponse::Ok().json(account_view(&account)))
 }
 

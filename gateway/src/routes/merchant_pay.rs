@@ -6,8 +6,9 @@ use serde_json::{json, Map, Value};
 
 use crate::commit::NewPayment;
 use crate::error::ApiError;
+use crate::merchants::claims;
 use crate::merchants::pay;
-use crate::routes::citizen::start_payment;
+use crate::routes::citizen::{citizen_key, submit_payment};
 use crate::routes::input;
 use crate::state::AppState;
 
@@ -27,10 +28,6 @@ pub async fn create_merchant_payment(
     value: &Value,
     map: &Map<String, Value>,
 ) -> Result<HttpResponse, ApiError> {
-    // A payment request lives where its merchant does, not on the payer's home shard.
-    if state.routes_citizens() {
-        return Err(ApiError::NotRouted("merchant payments"));
-    }
     let by_id = input::optional_string(map, "payment_request_id", 40)?;
     let by_qr = input::optional_string(map, "qr", MAX_QR_CHARS)?;
     let (request_id, qr_amount) = match (by_id, by_qr) {
@@ -52,9 +49,15 @@ pub async fn create_merchant_payment(
             ))
         }
     };
+    let (key, caller, home) = citizen_key(req, state, value).await?;
+    // A request made on another home shard than the payer's is read there, then
+    // claimed there by the payment.
+    let payer_shard = state.shard_of_identity(&caller.identity_id);
+    let remote = claims::remote_request(state, payer_shard, &request_id).await?;
     let payment = NewPayment::Merchant {
         request_id,
         qr_amount,
+        remote,
     };
-    start_payment(req, state, value, payment).await
+    submit_payment(&home, key, caller, payment).await
 }

@@ -8,11 +8,11 @@ use utoipa::ToSchema;
 
 use crate::auth::Principal;
 use crate::commit::{Command, KeyClaim, NewRequest};
-use crate::db;
 use crate::error::{ApiError, ErrorBody};
 use crate::idempotency;
+use crate::merchants::claims;
 use crate::merchants::refunds::RefundView;
-use crate::merchants::requests::{self, RequestView};
+use crate::merchants::requests::RequestView;
 use crate::payments::drive;
 use crate::routes::input;
 use crate::routes::merchants::require_merchant;
@@ -154,7 +154,9 @@ pub async fn create_request(
     idempotency::key_from(&req)?;
     let merchant = require_merchant(&req, &state, Some(&body)).await?;
     let key = merchant_key(&req, &merchant.id, &value)?;
-    let reply = state
+    // Made on the merchant's home shard, which its id names.
+    let home = state.at_home(state.shard_of_merchant(&merchant.id));
+    let reply = home
         .committer
         .submit(Command::CreateRequest {
             key,
@@ -194,10 +196,10 @@ pub async fn get_request(
     let id = path.into_inner();
     check_request_id(&id)?;
     let merchant = require_merchant(&req, &state, None).await?;
-    let row = db::run(&state, move |conn| {
-        requests::find_own(conn, &merchant.id, &id)
-    })
-    .await?;
+    let (_, row) = claims::locate(&state, &id).await?;
+    if row.merchant_id != merchant.id {
+        return Err(ApiError::NotFound("payment request"));
+    }
     Ok(HttpResponse::Ok().json(row.view_at(Utc::now(), &state.config.public_url)?))
 }
 
@@ -226,6 +228,17 @@ async fn action(
     idempotency::key_from(&req)?;
     let merchant = require_merchant(&req, &state, Some(&body)).await?;
     let key = merchant_key(&req, &merchant.id, &value)?;
+    // Run wherever the request lives now: on its own shard, or with its payment on
+    // the payer's. One that does not exist is the command's to refuse.
+    let home = if state.routes_citizens() {
+        match claims::locate(&state, &id).await {
+            Ok((home, _)) => home,
+            Err(ApiError::NotFound(_)) => state.at_home(state.shard_of_request(&id)),
+            Err(e) => return Err(e),
+        }
+    } else {
+        state.get_ref().clone()
+    };
     let (merchant_id, request_id) = (merchant.id, id);
     let command = match action {
         Action::Capture => Command::Capture {
@@ -246,8 +259,8 @@ async fn action(
             amount: amount.ok_or(ApiError::InvalidAmount)?,
         },
     };
-    let reply = state.committer.submit(command).await?;
-    drive::respond(&state, reply).await
+    let reply = home.committer.submit(command).await?;
+    drive::respond(&home, reply).await
 }
 
 fn optional_amount(map: &Map<String, Value>) -> Result<Option<i64>, ApiError> {

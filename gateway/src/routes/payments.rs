@@ -113,7 +113,6 @@ fn parse_payee(map: &Map<String, Value>) -> Result<Payee, ApiError> {
         (status = 409, description = "`idempotency_key_in_progress`, `bill_already_paid` (at the biller or through us; `details.payment_id` names the caller's own failed payment if one was made), `quote_expired`, `quote_already_paid`, `payment_request_expired`, `payment_request_not_open`", body = ErrorBody),
         (status = 422, description = "`insufficient_funds`, `monthly_limit_exceeded` (`details.cap` = `general` or `essential`), `payee_is_payer`, `payee_phone_ambiguous` (several citizens share the phone: pay by CCCD), `idempotency_key_reused`", body = ErrorBody),
         (status = 429, description = "`rate_limited`, with `Retry-After`", body = ErrorBody),
-        (status = 501, description = "`not_routed`: with citizens on home shards (`ROUTE_CITIZENS`), merchant payments are not served yet", body = ErrorBody),
         (status = 503, description = "`service_unavailable`: a dependency is down; retry with the same key", body = ErrorBody)),
     security(("citizen" = [])))]
 #[post("/v1/payments")]
@@ -280,6 +279,7 @@ pub async fn confirm_payment(
             issued_at: verified.iat(),
         })
     };
+    let remote_request = remote_request_of(&state, &caller.identity_id, &payment_id).await?;
     let reply = state
         .committer
         .submit(Command::Confirm {
@@ -287,9 +287,34 @@ pub async fn confirm_payment(
             caller,
             payment_id,
             step_up,
+            remote_request,
         })
         .await?;
     drive::respond(&state, reply).await
+}
+
+/// With citizens on home shards: the payment request a merchant payment awaiting
+/// step-up pays, when it lives on another shard (read there, for the payment to claim
+/// once confirmed).
+async fn remote_request_of(
+    home: &AppState,
+    identity_id: &str,
+    payment_id: &str,
+) -> Result<Option<Box<crate::merchants::requests::RequestRow>>, ApiError> {
+    if !home.routes_citizens() {
+        return Ok(None);
+    }
+    let id = payment_id.to_string();
+    let request = db::run(home, move |conn| crate::payments::store::find(conn, &id))
+        .await?
+        .and_then(|p| p.payment_request_id);
+    match request {
+        Some(request) => {
+            let payer_shard = home.shard_of_identity(identity_id);
+            crate::merchants::claims::remote_request(home, payer_shard, &request).await
+        }
+        None => Ok(None),
+    }
 }
 
 /// One of the citizen's payments (anyone else's is not found).

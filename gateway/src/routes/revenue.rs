@@ -74,9 +74,25 @@ async fn answer(
     let today = vietnam_date(Utc::now());
     let code = tax_code.clone();
     let p = period.clone();
-    let rows = db::run(state, move |conn| report::load(conn, &code, &p))
-        .await?
-        .ok_or(ApiError::NotFound("tax code"))?;
+    let rows = match &state.homes {
+        None => db::run(state, move |conn| report::load(conn, &code, &p))
+            .await?
+            .ok_or(ApiError::NotFound("tax code"))?,
+        // Each home shard keeps what its own payers paid the key's merchants.
+        Some(homes) => {
+            let mut parts = Vec::with_capacity(homes.shards.len());
+            for home in &homes.shards {
+                let (code, p) = (code.clone(), p.clone());
+                let part = db::run_on(&home.ledger, move |conn| report::load(conn, &code, &p));
+                parts.push(part.await?.unwrap_or_default());
+            }
+            let rows = report::merge(parts);
+            if rows.is_empty() {
+                return Err(ApiError::NotFound("tax code"));
+            }
+            rows
+        }
+    };
     let built = report::assemble(&tax_code, &period, &rows, &thresholds, today);
     if !csv {
         return Ok(HttpResponse::Ok().json(built));

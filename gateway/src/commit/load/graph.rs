@@ -113,6 +113,8 @@ pub(super) fn load_requests(
         let due = requests::table
             .filter(requests::expires_at.le(before))
             .filter(requests::status.eq_any(["open", "authorized"]))
+            // A request claimed by another shard's payment lives on there.
+            .filter(requests::claimed_shard.is_null())
             .order(requests::expires_at)
             .limit(limit)
             .for_update()
@@ -127,6 +129,7 @@ pub(super) fn load_requests(
         .requests
         .values()
         .map(|r| r.merchant_id.clone())
+        .chain(wanted.merchants.iter().cloned())
         .filter(|m| !w.merchants.contains_key(m))
         .collect::<HashSet<_>>()
         .into_iter()

@@ -155,6 +155,7 @@ pub fn working_set(
         revenue: Default::default(),
         events: Vec::new(),
         remote_payees: Default::default(),
+        remote_requests: std::mem::take(&mut wanted.remote_requests),
     };
     load_keys(conn, &wanted.keys, &mut w.keys)?;
     for k in w.keys.values() {

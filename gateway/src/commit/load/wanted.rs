@@ -1,11 +1,12 @@
 //! What a batch's commands name: the keys of every table they may read, and the
 //! resumer's and the expiry's sweeps.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
 use crate::commit::command::{Command, NewPayment, PayeeRef};
+use crate::merchants::requests::RequestRow;
 use crate::payments::model::{PaymentKind, PaymentRow};
 
 /// The keys each table is looked up by, gathered from the commands and from rows
@@ -27,6 +28,9 @@ pub(super) struct Wanted {
     pub usage: HashSet<String>,
     pub devices: HashSet<(String, String)>,
     pub discrepancies: HashSet<String>,
+    /// Merchants named by requests on other home shards, and those requests.
+    pub merchants: HashSet<String>,
+    pub remote_requests: HashMap<String, RequestRow>,
 }
 
 pub(super) fn sorted<T: Ord + Clone>(set: &HashSet<T>) -> Vec<T> {
@@ -76,8 +80,16 @@ pub(super) fn from_commands(commands: &[Command]) -> (Wanted, Sweep, Sweep) {
                     NewPayment::Insurance { quote_id } => {
                         w.quotes.insert(quote_id.clone());
                     }
-                    NewPayment::Merchant { request_id, .. } => {
+                    NewPayment::Merchant {
+                        request_id, remote, ..
+                    } => {
+                        // A copy here means a payment here claimed it already.
                         w.requests.insert(request_id.clone());
+                        if let Some(row) = remote {
+                            w.merchants.insert(row.merchant_id.clone());
+                            w.remote_requests
+                                .insert(request_id.clone(), (**row).clone());
+                        }
                     }
                     NewPayment::ToBankAccount { .. } | NewPayment::ProviderTopup { .. } => {}
                 }
@@ -86,8 +98,13 @@ pub(super) fn from_commands(commands: &[Command]) -> (Wanted, Sweep, Sweep) {
                 key,
                 caller,
                 payment_id,
+                remote_request,
                 ..
             } => {
+                if let Some(row) = remote_request {
+                    w.merchants.insert(row.merchant_id.clone());
+                    w.remote_requests.insert(row.id.clone(), (**row).clone());
+                }
                 w.keys.insert((key.scope.clone(), key.key.clone()));
                 w.usage.insert(caller.identity_id.clone());
                 w.parties.insert(caller.identity_id.clone());

@@ -68,14 +68,26 @@ pub async fn load(state: &AppState, id: &str, now: DateTime<Utc>) -> Result<Chec
     if !plausible_id(id) {
         return Err(ApiError::NotFound("payment request"));
     }
-    let id = id.to_string();
-    let (request, merchant) = db::run(state, move |conn| {
-        let request = requests::find(conn, &id)?.ok_or(ApiError::NotFound("payment request"))?;
-        let merchant = store::find(conn, &request.merchant_id)?
+    let (request, merchant) = if state.routes_citizens() {
+        // On its own shard, or with its payment on the payer's; the merchant's record
+        // is on every shard.
+        let (home, request) = crate::merchants::claims::locate(state, id).await?;
+        let merchant_id = request.merchant_id.clone();
+        let merchant = db::run(&home, move |conn| store::find(conn, &merchant_id))
+            .await?
             .ok_or_else(|| ApiError::Internal("a request of a missing merchant".into()))?;
-        Ok((request, merchant))
-    })
-    .await?;
+        (request, merchant)
+    } else {
+        let id = id.to_string();
+        db::run(state, move |conn| {
+            let request =
+                requests::find(conn, &id)?.ok_or(ApiError::NotFound("payment request"))?;
+            let merchant = store::find(conn, &request.merchant_id)?
+                .ok_or_else(|| ApiError::Internal("a request of a missing merchant".into()))?;
+            Ok((request, merchant))
+        })
+        .await?
+    };
     let status = request.status_at(now)?;
     Ok(Checkout {
         request,

@@ -197,6 +197,7 @@ pub async fn pay(
         let payment = NewPayment::Merchant {
             request_id: request_id.clone(),
             qr_amount: None,
+            remote: None,
         };
         outcome(
             &state,
@@ -257,6 +258,7 @@ pub async fn confirm(
                 caller,
                 payment_id: payment_id.clone(),
                 step_up: Some(step_up),
+                remote_request: None,
             },
         )
         .await
