@@ -90,6 +90,24 @@ impl AppState {
             .map(|home| home.legs.clone())
     }
 
+    /// Where merchants are registered (their records, found by API key): the catalog
+    /// with citizens on home shards, else the one database.
+    pub fn registry(&self) -> &PgLedger {
+        self.homes.as_ref().map_or(&self.ledger, |h| &h.catalog)
+    }
+
+    /// The service on every database that holds citizens' payments and merchants'
+    /// requests and webhooks: each home shard, or this one database.
+    pub fn everywhere(&self) -> Vec<AppState> {
+        match &self.homes {
+            Some(homes) => (0u16..)
+                .take(homes.shards.len())
+                .map(|shard| self.at_home(shard))
+                .collect(),
+            None => vec![self.clone()],
+        }
+    }
+
     /// Whether citizens are routed to home shards.
     pub fn routes_citizens(&self) -> bool {
         self.homes.is_some()

@@ -29,6 +29,7 @@ pub struct RoutedGateway {
     pub gw: TestGateway,
     pub shards: [PgLedger; 2],
     pub urls: [String; 2],
+    pub catalog_url: String,
     _schemas: [ExtraSchema; 3],
 }
 
@@ -49,6 +50,7 @@ pub async fn routed_gateway_with(extra: &[(&str, &str)]) -> RoutedGateway {
             PgLedger::connect(&s1.url, 2).expect("shard 1"),
         ],
         urls: [s0.url.clone(), s1.url.clone()],
+        catalog_url: catalog.url.clone(),
         gw,
         _schemas: [s0, s1, catalog],
     }

@@ -16,21 +16,28 @@ use e2e::{
 };
 use serde_json::{json, Value};
 
-/// The merchant's account on `shard`, and what it holds there.
-fn merchant_balance(c: &RoutedGateway, m: &Merchant, shard: usize) -> i64 {
-    #[derive(diesel::QueryableByName)]
-    struct Account {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        ledger_account_id: String,
-    }
-    let mut conn = PgConnection::establish(&c.urls[shard]).unwrap();
+#[derive(diesel::QueryableByName)]
+struct Account {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    ledger_account_id: String,
+}
+
+/// The account the merchant's record in `database` names.
+fn recorded_account(database: &str, m: &Merchant) -> String {
+    let mut conn = PgConnection::establish(database).unwrap();
     let row: Account = diesel::sql_query(format!(
         "SELECT ledger_account_id FROM merchants WHERE id = '{}'",
         m.id
     ))
     .get_result(&mut conn)
     .unwrap();
-    let id = gateway::ids::decode("account", "acc_", &row.ledger_account_id).unwrap();
+    row.ledger_account_id
+}
+
+/// The merchant's account on `shard`, and what it holds there.
+fn merchant_balance(c: &RoutedGateway, m: &Merchant, shard: usize) -> i64 {
+    let recorded = recorded_account(&c.urls[shard], m);
+    let id = gateway::ids::decode("account", "acc_", &recorded).unwrap();
     let account = c.shards[shard].lookup_accounts(&[id]).unwrap().remove(0);
     i64::try_from(account.credits_posted).unwrap() - i64::try_from(account.debits_posted).unwrap()
 }
@@ -58,6 +65,12 @@ async fn citizens_on_any_shard_pay_a_merchants_requests_once() {
     let m = gw.onboard_merchant(Some(&hooks.url)).await;
     let home = shard_of_key(&m.id);
     let away = 1 - home;
+    // The catalog registers it, naming its account on its own shard.
+    assert_eq!(
+        recorded_account(&c.catalog_url, &m),
+        recorded_account(&c.urls[usize::from(home)], &m)
+    );
+    assert_eq!(m.ledger_account_id, recorded_account(&c.catalog_url, &m));
     let local = citizens_on(home, 8_100, 1).remove(0);
     let mut far = citizens_on(away, 8_100, 2);
     let (remote, second) = (far.remove(0), far.remove(0));
@@ -193,18 +206,77 @@ async fn a_claim_whose_payment_failed_is_released_and_the_request_paid_by_anothe
         409,
         "payment_request_not_open",
     );
-    let m2 = m.clone();
-    let mut open = Value::Null;
+    // Meanwhile the merchant sees it open, paid by nothing.
+    let seen = request_status(gw, &m, &id).await;
+    assert_eq!(
+        (&seen["status"], &seen["payment_id"]),
+        (&json!("open"), &Value::Null)
+    );
+    #[derive(diesel::QueryableByName)]
+    struct Claims {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut claimed = || {
+        diesel::sql_query(format!(
+            "SELECT count(*) AS n FROM merchant_payment_requests \
+             WHERE id = '{id}' AND claimed_shard IS NOT NULL"
+        ))
+        .get_result::<Claims>(&mut conn)
+        .unwrap()
+        .n
+    };
     for _ in 0..100 {
-        open = request_status(gw, &m2, &id).await;
-        if open["payment_id"].is_null() {
+        if claimed() == 0 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
-    assert_eq!(open["status"], "open", "{open}");
-    assert!(open["payment_id"].is_null(), "{open}");
+    assert_eq!(
+        claimed(),
+        0,
+        "the failed payment's claim was never released"
+    );
     answered("succeeded", pay(&c, &r, "p-3", &req).await);
     assert_eq!(gw.wallet_balance(&r).await, 430_000);
     assert_eq!(request_status(gw, &m, &id).await["status"], "paid");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_payment_from_another_shard_confirmed_by_step_up_claims_the_request_then() {
+    let c = routed_gateway_with(&[("STEP_UP_DAILY_LIMIT", "300000")]).await;
+    let gw = &c.gw;
+    let m = gw.onboard_merchant(None).await;
+    let away = 1 - shard_of_key(&m.id);
+    let payer = citizens_on(away, 8_500, 1).remove(0);
+    let (s, _) = gw
+        .funded_citizen(&payer, "8500000001", 2_000_000, 250_000)
+        .await;
+    let req = request(&c, &m, "r-1", json!({"amount": 150_000, "order_ref": "A"})).await;
+    let id = req["id"].as_str().unwrap().to_string();
+    let waiting = answered("requires_step_up", pay(&c, &s, "p-1", &req).await);
+    // Over the day's step-up threshold: nothing is held or claimed before the
+    // citizen confirms.
+    assert_eq!(wallet_balances(gw, &s).await, (250_000, 250_000));
+    assert_eq!(request_status(gw, &m, &id).await["status"], "open");
+    let payment_id = waiting["id"].as_str().unwrap();
+    let assertion = gw
+        .assertion(&payer, 2, "biometric", json!({"nonce": payment_id}))
+        .await;
+    let path = format!("/v1/payments/{payment_id}/confirm");
+    let (status, confirmed) = gw
+        .post_as(&s, &path, "c-1", json!({ "assertion": assertion }))
+        .await;
+    assert_eq!(
+        (status, confirmed["status"].as_str()),
+        (200, Some("succeeded")),
+        "{confirmed}"
+    );
+    assert_eq!(gw.wallet_balance(&s).await, 100_000);
+    let paid = request_status(gw, &m, &id).await;
+    assert_eq!(
+        (&paid["status"], &paid["payment_id"]),
+        (&json!("paid"), &json!(payment_id))
+    );
+    assert_eq!(merchant_balance(&c, &m, usize::from(away)), 150_000);
 }

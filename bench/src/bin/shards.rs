@@ -146,7 +146,7 @@ async fn drill(
 ) -> Result<String, String> {
     let vars = read_env(env)?;
     let var = |k: &str| vars.get(k).cloned().ok_or(format!("{env} has no {k}"));
-    // Gateways that keep citizens on their home shards serve no merchant payments yet.
+    // Gateways that keep citizens on their home shards keep their payments there too.
     let routed = vars
         .get("ROUTE_CITIZENS")
         .is_some_and(|v| v == "1" || v == "true");
@@ -404,12 +404,32 @@ async fn drill(
         } if answer.status == 201 => (t + 1, c + usize::from(home(*payer) != home(*payee))),
         _ => (t, c),
     });
+    // Merchant payments answered, those whose payer's shard is not the request's, and
+    // the captures and refunds answered.
+    let (mut paid, mut paid_across, mut captures, mut refunds) = (0, 0, 0, 0);
+    for d in &done {
+        match d {
+            Done::Merchant {
+                citizen,
+                request,
+                answer,
+                ..
+            } if answer.status == 201 => {
+                paid += 1;
+                let theirs = map.shard_of_vshard(gateway::homes::vshard_of_request(request));
+                paid_across += usize::from(routed && home(*citizen) != theirs);
+            }
+            Done::Captured { capture, .. } if capture.status == 200 => captures += 1,
+            Done::Refunded { answer, .. } if answer.status == 201 => refunds += 1,
+            _ => {}
+        }
+    }
     let mode = if routed {
-        "citizens on their home shards; transfers, bills"
+        "citizens on their home shards; transfers, bills, merchant QR payments, captures and refunds"
     } else {
         "one database; transfers, bills, merchant QR payments, captures and refunds"
     };
-    let _ = writeln!(out, "- Gateway load through HAProxy ({mode}): {} operations ({transfers} transfers answered, {crossed} of them between citizens on different shards), {} HTTP requests, {} of them retries under the same key.", done.len(), shared.tally.attempts.load(Ordering::Relaxed), shared.tally.retried.load(Ordering::Relaxed));
+    let _ = writeln!(out, "- Gateway load through HAProxy ({mode}): {} operations ({transfers} transfers answered, {crossed} of them between citizens on different shards; {paid} merchant payments answered, {paid_across} of them by payers on another shard than the merchant's; {captures} captures and {refunds} refunds), {} HTTP requests, {} of them retries under the same key.", done.len(), shared.tally.attempts.load(Ordering::Relaxed), shared.tally.retried.load(Ordering::Relaxed));
     out.push_str(&report);
     let _ = writeln!(out, "- Gateway books checked through the API: every answered payment's state, every wallet and the merchant to the dong, no payment left pending in any of the gateway's databases, the trial balance and hash chain of the gateway's own database (its citizens' shards are checked above).");
     if problems.is_empty() {

@@ -109,7 +109,7 @@ pub fn of_payment(w: &Working, p: &PaymentRow) -> Vec<Transfer> {
             let merchant = p
                 .payment_request_id
                 .as_ref()
-                .and_then(|r| w.requests.get(r))
+                .and_then(|r| w.requests.get(r).or_else(|| w.remote_requests.get(r)))
                 .and_then(|r| w.merchants.get(&r.merchant_id))
                 .and_then(|m| m.ledger_id().ok());
             if let Some(merchant) = merchant {

@@ -406,8 +406,9 @@ pub fn take_over(
             return proceed(w, ledger, id, answer_status, key)
         }
         Some(PaymentKind::Transfer) if !held => return proceed(w, ledger, id, answer_status, key),
-        // Held here toward a request on another shard: claim it (again).
-        Some(PaymentKind::Merchant) if merchant_held && remote_request => {}
+        // Toward a request on another shard: a pending one is held here (its hold was
+        // made with it pending), so claim the request (again).
+        Some(PaymentKind::Merchant) if remote_request => {}
         Some(PaymentKind::Merchant) if merchant_held => {
             // The money moved but the request was never told: finish it from the
             // ledger, whatever the clock says of the request now.

@@ -1,7 +1,8 @@
 //! A merchant's money with citizens on home shards. Each payer pays into the
 //! merchant's account on the payer's own shard, so what the merchant is owed is the sum
 //! of its accounts over every shard, as a biller's collection is. The merchant's
-//! account as the API shows it (the id it was onboarded with) is that sum.
+//! account as the API shows it (the id the catalog registers: its account on its own
+//! shard) is that sum.
 
 use actix_web::web;
 use diesel::prelude::*;
@@ -12,8 +13,8 @@ use crate::error::ApiError;
 use crate::schema::merchants;
 use crate::state::AppState;
 
-/// `account` as the API shows it: itself, or for a merchant's account with citizens on
-/// home shards, its balances added to those of the merchant's account on every shard.
+/// `account` as the API shows it: itself, or for a merchant's registered account with
+/// citizens on home shards, the balances of the merchant's accounts on every shard.
 pub async fn across_shards(
     state: &AppState,
     account: ledger::Account,
@@ -25,7 +26,7 @@ pub async fn across_shards(
         return Ok(account);
     }
     let shown = crate::ids::encode(crate::ids::ACCOUNT, account.id);
-    let Some(merchant) = db::run(state, move |conn| {
+    let Some(merchant) = db::run_on(state.registry(), move |conn| {
         Ok(merchants::table
             .filter(merchants::ledger_account_id.eq(shown))
             .select(merchants::id)
@@ -36,7 +37,13 @@ pub async fn across_shards(
     else {
         return Ok(account);
     };
-    let mut total = account;
+    let mut total = ledger::Account {
+        debits_pending: 0,
+        debits_posted: 0,
+        credits_pending: 0,
+        credits_posted: 0,
+        ..account
+    };
     for home in &homes.shards {
         let id = merchant.clone();
         let Some(there) = db::run_on(&home.ledger, move |conn| {

@@ -197,7 +197,11 @@ impl RequestRow {
             capture: self.capture.clone(),
             qr: self.qr.clone(),
             expires_at: self.expires_at,
-            payment_id: self.payment_id.clone(),
+            // A claim whose payment on another shard has not settled pays nothing yet.
+            payment_id: self
+                .payment_id
+                .clone()
+                .filter(|_| self.claimed_at.is_none()),
             captured_amount: self.captured_amount,
             refunded_amount: self.refunded_amount,
             created_at: self.created_at,

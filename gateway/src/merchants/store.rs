@@ -245,10 +245,13 @@ pub async fn create(
         sealed,
     );
     // With citizens on home shards, every shard keeps the merchant's record and an
-    // account of its own for it, which that shard's payers pay into. They are made
-    // before the record its API key is found by, so a merchant that can sign in is
-    // on every shard.
+    // account of its own for it, which that shard's payers pay into; the catalog
+    // registers it, naming its account on its own shard. The shards' are made before
+    // the record its API key is found by, so a merchant that can sign in is on every
+    // shard.
     if let Some(homes) = &state.homes {
+        let own = state.shard_of_merchant(&row.id);
+        let mut registered = row.clone();
         for (shard, home) in (0u16..).zip(&homes.shards) {
             let vshard = homes
                 .map
@@ -261,19 +264,22 @@ pub async fn create(
             let account = ledger::shards::map::account_id(vshard, low);
             let mut copy = row.clone();
             copy.ledger_account_id = crate::ids::encode(crate::ids::ACCOUNT, account);
-            record(&home.ledger, account, copy).await?;
+            if shard == own {
+                registered = copy.clone();
+            }
+            open_account(&home.ledger, account).await?;
+            insert(&home.ledger, copy).await?;
         }
+        insert(&homes.catalog, registered.clone()).await?;
+        return Ok((registered, credentials));
     }
-    record(&state.ledger, account_id, row.clone()).await?;
+    open_account(&state.ledger, account_id).await?;
+    insert(&state.ledger, row.clone()).await?;
     Ok((row, credentials))
 }
 
-/// The merchant's account in `database`'s ledger, and its record there.
-async fn record(
-    database: &ledger::PgLedger,
-    account_id: u128,
-    row: MerchantRow,
-) -> Result<(), ApiError> {
+/// A merchant's account in `database`'s ledger.
+async fn open_account(database: &ledger::PgLedger, account_id: u128) -> Result<(), ApiError> {
     let account = ledger::Account::new(
         account_id,
         VND,
@@ -288,6 +294,11 @@ async fn record(
             "merchant account not created: {result:?}"
         )));
     }
+    Ok(())
+}
+
+/// The merchant's record in `database`.
+async fn insert(database: &ledger::PgLedger, row: MerchantRow) -> Result<(), ApiError> {
     db::run_on(database, move |conn| {
         diesel::insert_into(merchants::table)
             .values(&row)
@@ -337,7 +348,7 @@ pub async fn find_by_api_key(
     key: PlaintextApiKey,
 ) -> Result<Option<String>, ApiError> {
     let hash = key.hash();
-    let found = db::run(state, move |conn| {
+    let found = db::run_on(state.registry(), move |conn| {
         Ok(merchants::table
             .filter(merchants::api_key_hash.eq(hash.as_str()))
             .select((merchants::id, merchants::api_key_hash))

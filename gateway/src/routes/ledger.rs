@@ -81,7 +81,7 @@ async fn may_see_account(
                 _ => Err(ApiError::NotFound("account")),
             };
         }
-        Principal::Merchant { merchant_id } => crate::db::run(state, move |conn| {
+        Principal::Merchant { merchant_id } => crate::db::run_on(state.registry(), move |conn| {
             crate::merchants::store::find(conn, &merchant_id)
         })
         .await?

@@ -176,9 +176,11 @@ pub async fn require_merchant(
         Principal::Operator | Principal::Citizen { .. } => return Err(ApiError::Forbidden),
     };
     throttle(state, &merchant_id).await?;
-    let merchant = db::run(state, move |conn| store::find(conn, &merchant_id))
-        .await?
-        .ok_or(ApiError::Unauthenticated)?;
+    let merchant = db::run_on(state.registry(), move |conn| {
+        store::find(conn, &merchant_id)
+    })
+    .await?
+    .ok_or(ApiError::Unauthenticated)?;
     let Some(body) = signed_body else {
         return Ok(merchant);
     };

@@ -115,7 +115,7 @@ async fn list_page(
     form: FormValues,
     error: Option<String>,
 ) -> Result<ListPage, ApiError> {
-    let (rows, has_more) = db::run(state, move |conn| {
+    let (rows, has_more) = db::run_on(state.registry(), move |conn| {
         let cursor = match after {
             Some(a) => store::find(conn, &a)?,
             None => None,
@@ -250,12 +250,17 @@ pub async fn detail(
 ) -> Result<HttpResponse, PageError> {
     let operator = operator(&req, &state).await?;
     let id = path.into_inner();
-    let (merchant, deliveries) = db::run(&state, move |conn| {
-        let merchant = store::find(conn, &id)?.ok_or(ApiError::NotFound("merchant"))?;
-        let deliveries = webhooks::deliveries(conn, &merchant.id, 50)?;
-        Ok((merchant, deliveries))
-    })
-    .await?;
+    let merchant = db::run_on(state.registry(), move |conn| store::find(conn, &id))
+        .await?
+        .ok_or(ApiError::NotFound("merchant"))?;
+    // Each home shard sends the webhooks of the payments made there.
+    let mut deliveries = Vec::new();
+    for home in state.everywhere() {
+        let id = merchant.id.clone();
+        deliveries.extend(db::run(&home, move |conn| webhooks::deliveries(conn, &id, 50)).await?);
+    }
+    deliveries.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
+    deliveries.truncate(50);
     let page = MerchantPage {
         chrome: operator.chrome("merchants"),
         merchant: line(&merchant),
@@ -296,11 +301,17 @@ pub async fn redeliver(
     let operator = operator(&req, &state).await?;
     operator.check_csrf(form.csrf.as_deref())?;
     let (merchant_id, event_id) = path.into_inner();
-    let (m, e) = (merchant_id.clone(), event_id.clone());
-    let found = db::run(&state, move |conn| {
-        webhooks::redeliver(conn, &m, &e, Utc::now())
-    })
-    .await?;
+    let mut found = false;
+    for home in state.everywhere() {
+        let (m, e) = (merchant_id.clone(), event_id.clone());
+        found = db::run(&home, move |conn| {
+            webhooks::redeliver(conn, &m, &e, Utc::now())
+        })
+        .await?;
+        if found {
+            break;
+        }
+    }
     if !found {
         return Err(ApiError::NotFound("webhook event").into());
     }
