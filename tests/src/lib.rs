@@ -35,8 +35,10 @@ fn fresh_schema() -> (String, String) {
     diesel::sql_query(format!("CREATE SCHEMA {schema}"))
         .execute(&mut conn)
         .unwrap();
+    // Loopback needs no TLS; without it, no OpenSSL state is left for the process's
+    // exit to tear down under a pool thread still holding a connection.
     (
-        format!("{base}?options=-c%20search_path%3D{schema}"),
+        format!("{base}?sslmode=disable&options=-c%20search_path%3D{schema}"),
         schema,
     )
 }
