@@ -224,6 +224,7 @@ pub fn assert_error(response: &(u16, Value), status: u16, code: &str) {
 mod billers;
 pub mod browser;
 mod citizens;
+pub mod console;
 pub mod home_shards;
 mod merchants;
 mod providers;

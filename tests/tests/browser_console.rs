@@ -12,6 +12,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use e2e::browser::{Browser, DESKTOP};
+use e2e::console::{csrf_of, form_body, no_redirects, set_cookie};
 use e2e::{new_request, start_for_merchants, Citizen, TestGateway, WebhookReceiver, ADMIN_TOKEN};
 use serde_json::json;
 
@@ -207,52 +208,6 @@ async fn an_operator_finds_a_payment_checks_the_books_onboards_and_redelivers() 
         b.close().await;
     })
     .await;
-}
-
-/// The `name=value` of a Set-Cookie header, and the header whole.
-fn set_cookie(response: &reqwest::Response, name: &str) -> (String, String) {
-    let header = response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_string())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .unwrap_or_else(|| panic!("no {name} cookie"));
-    let pair = header.split(';').next().unwrap().to_string();
-    (pair, header)
-}
-
-/// The CSRF token of the first form on a page.
-fn csrf_of(html: &str) -> String {
-    let marker = "name=\"csrf\" value=\"";
-    let start = html.find(marker).expect("a CSRF field") + marker.len();
-    html[start..start + 64].to_string()
-}
-
-/// An `application/x-www-form-urlencoded` body, as a browser posts a form.
-fn form_body(fields: &[(&str, String)]) -> String {
-    let encode = |text: &str| -> String {
-        text.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                    char::from(b).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
-    };
-    fields
-        .iter()
-        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
 }
 
 #[tokio::test]

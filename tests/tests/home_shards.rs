@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use diesel::{Connection, PgConnection, RunQueryDsl};
+use e2e::console::{console_session, no_redirects};
 use e2e::home_shards::{answered, citizens_on, routed_gateway_with, RoutedGateway};
 use e2e::{
     assert_error, bill_id, control, pay_bill, start_topup, wait_for_status, Session, TestGateway,
@@ -216,6 +217,26 @@ async fn provider_callbacks_and_the_operators_list_reach_every_shard() {
         )
         .await;
     assert_error(&response, 400, "invalid_request");
+
+    // So does the console: its search lists them all, and each one's page opens from
+    // whichever shard holds it, with its ledger transfers.
+    let http = no_redirects();
+    let session = console_session(gw, &http).await;
+    let page = |path: String| {
+        let request = http.get(gw.url(&path)).header("cookie", &session);
+        async move {
+            let res = request.send().await.unwrap();
+            (res.status().as_u16(), res.text().await.unwrap())
+        }
+    };
+    let (status, listed) = page("/console/payments".into()).await;
+    assert_eq!(status, 200);
+    for id in &made {
+        assert!(listed.contains(id.as_str()), "{id} in the console's search");
+        let (status, detail) = page(format!("/console/payments/{id}")).await;
+        assert_eq!(status, 200, "{detail}");
+        assert!(detail.contains("trf_"), "{id}'s transfers: {detail}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

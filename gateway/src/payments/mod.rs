@@ -2,6 +2,7 @@
 //! steps, and the outside calls it waits for.
 
 pub mod drive;
+pub mod everywhere;
 pub mod model;
 pub mod payee_leg;
 pub mod provider_orders;

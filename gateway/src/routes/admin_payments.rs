@@ -68,28 +68,22 @@ async fn across_homes(
     limit: usize,
     cursor: Option<String>,
 ) -> Result<Page<PaymentView>, ApiError> {
-    let homes: Vec<AppState> = (0u16..)
-        .take(state.homes.as_ref().map_or(1, |h| h.shards.len()))
-        .map(|shard| state.at_home(shard))
-        .collect();
-    let mut after = None;
-    if let Some(c) = cursor {
-        for home in &homes {
-            let id = c.clone();
-            after = db::run(home, move |conn| store::find(conn, &id)).await?;
-            if after.is_some() {
-                break;
-            }
-        }
-        if after.is_none() {
-            return Err(ApiError::invalid(
-                "starting_after is not a payment",
-                json!({ "param": "starting_after" }),
-            ));
-        }
-    }
+    let after = match cursor {
+        Some(c) => Some(
+            crate::payments::everywhere::find(state, &c)
+                .await?
+                .map(|(_, row)| row)
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        "starting_after is not a payment",
+                        json!({ "param": "starting_after" }),
+                    )
+                })?,
+        ),
+        None => None,
+    };
     let (mut found, mut more) = (Vec::new(), false);
-    for home in &homes {
+    for home in &state.everywhere() {
         let after = after.clone();
         let (views, has_more) = db::run(home, move |conn| {
             let (rows, has_more) = store::list(conn, None, status, limit, after.as_ref())?;

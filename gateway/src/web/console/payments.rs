@@ -13,6 +13,7 @@ use crate::chart::Purpose;
 use crate::db;
 use crate::error::ApiError;
 use crate::ids;
+use crate::payments::everywhere;
 use crate::payments::model::{PaymentKind, PaymentRow, PaymentStatus};
 use crate::payments::store::{self, PaymentFilter};
 use crate::routes::ledger::transfer_kind;
@@ -182,17 +183,24 @@ pub async fn search(
     };
     let by_id = given(&q.id).map(str::to_string);
     let after = given(&q.after).map(str::to_string);
-    let (rows, has_more) = db::run(&state, move |conn| {
-        if let Some(id) = by_id {
-            return Ok((store::find(conn, &id)?.into_iter().collect(), false));
-        }
-        let cursor = match after {
-            Some(a) => store::find(conn, &a)?,
-            None => None,
-        };
-        store::search(conn, &filter, PAGE, cursor.as_ref())
-    })
-    .await?;
+    // With citizens on home shards, every shard's payments.
+    let (rows, has_more) = match by_id {
+        Some(id) => (
+            everywhere::find(&state, &id)
+                .await?
+                .map(|(_, row)| row)
+                .into_iter()
+                .collect(),
+            false,
+        ),
+        None => match everywhere::search(&state, &filter, PAGE, after.as_deref()).await? {
+            Some(page) => page,
+            // A cursor that names no payment starts from the top, as it always has.
+            None => everywhere::search(&state, &filter, PAGE, None)
+                .await?
+                .unwrap_or_default(),
+        },
+    };
     page.next = rows
         .last()
         .filter(|_| has_more)
@@ -229,22 +237,23 @@ pub async fn stuck(
         .unwrap_or(state.config.console_stuck_minutes)
         .min(60 * 24 * 30);
     let before = Utc::now() - chrono::Duration::minutes(i64::try_from(minutes).unwrap_or(0));
-    let (pending, step_up) = db::run(&state, move |conn| {
-        let pending = PaymentFilter {
-            status: Some(PaymentStatus::Pending),
-            created_before: Some(before),
-            ..PaymentFilter::default()
-        };
-        let step_up = PaymentFilter {
-            status: Some(PaymentStatus::RequiresStepUp),
-            ..PaymentFilter::default()
-        };
-        Ok((
-            store::search(conn, &pending, 100, None)?.0,
-            store::search(conn, &step_up, 100, None)?.0,
-        ))
-    })
-    .await?;
+    let pending = PaymentFilter {
+        status: Some(PaymentStatus::Pending),
+        created_before: Some(before),
+        ..PaymentFilter::default()
+    };
+    let step_up = PaymentFilter {
+        status: Some(PaymentStatus::RequiresStepUp),
+        ..PaymentFilter::default()
+    };
+    let pending = everywhere::search(&state, &pending, 100, None)
+        .await?
+        .unwrap_or_default()
+        .0;
+    let step_up = everywhere::search(&state, &step_up, 100, None)
+        .await?
+        .unwrap_or_default()
+        .0;
     let page = StuckPage {
         chrome: operator.chrome("stuck"),
         minutes,
@@ -311,15 +320,18 @@ pub async fn detail(
 ) -> Result<HttpResponse, PageError> {
     let operator = operator(&req, &state).await?;
     let id = path.into_inner();
-    let (row, view, payer, transfer_ids) = db::run(&state, move |conn| {
-        let row = store::find(conn, &id)?.ok_or(ApiError::NotFound("payment"))?;
+    // On whichever shard holds it, with its payer and its ledger transfers.
+    let (home, row) = everywhere::find(&state, &id)
+        .await?
+        .ok_or(ApiError::NotFound("payment"))?;
+    let (row, view, payer, transfer_ids) = db::run(&home, move |conn| {
         let view = store::view(conn, &row)?;
         let payer = crate::citizens::identity::find(conn, &row.identity_id)?;
         let transfer_ids = store::ledger_transfer_ids(conn, &row)?;
         Ok((row, view, payer, transfer_ids))
     })
     .await?;
-    let ledger = state.ledger.clone();
+    let ledger = home.ledger.clone();
     let mut transfers = web::block(move || ledger.lookup_transfers(&transfer_ids))
         .await
         .map_err(ApiError::from)?
