@@ -157,9 +157,6 @@ async fn reconcile_yesterday(state: Data<AppState>) -> Result<(), ApiError> {
     let Some(hour) = state.config.reconciliation_hour else {
         return Ok(());
     };
-    if state.routes_citizens() {
-        return Ok(());
-    }
     let now = Utc::now().with_timezone(&adapters::providers::vietnam_time::VIETNAM);
     if now.hour() < hour {
         return Ok(());

@@ -228,6 +228,7 @@ pub mod console;
 pub mod home_shards;
 mod merchants;
 mod providers;
+pub mod reconciliation;
 
 pub use billers::{balance_and_available, bill_id, inquire, pay_bill, quote, BILL_250_KWH};
 pub use citizens::{Citizen, Session};

@@ -6,110 +6,15 @@
 
 use std::collections::HashMap;
 
-use chrono::{Duration, FixedOffset, Utc};
+use chrono::Duration;
+use e2e::reconciliation::{
+    actions, differences, find, payment, resolve, run, start_run, tweak, vietnam_today, withdraw,
+};
 use e2e::{
-    assert_error, bill_id, control, pay_bill, start_topup, wait_for_status, Citizen, Session,
-    TestGateway, ADMIN_TOKEN,
+    assert_error, bill_id, control, pay_bill, start_topup, wait_for_status, Citizen, TestGateway,
+    ADMIN_TOKEN,
 };
 use serde_json::{json, Value};
-
-fn vietnam_today() -> chrono::NaiveDate {
-    Utc::now()
-        .with_timezone(&FixedOffset::east_opt(7 * 3600).unwrap())
-        .date_naive()
-}
-
-async fn tweak(gw: &TestGateway, system: &str, body: Value) {
-    let (status, answer) = gw
-        .simulator_post(&format!("/{system}/statements/tweaks"), body)
-        .await;
-    assert_eq!(status, 201, "{answer}");
-}
-
-async fn start_run(gw: &TestGateway, body: Value) -> (u16, Value) {
-    gw.post_raw(
-        "/v1/admin/reconciliation/runs",
-        Some(ADMIN_TOKEN),
-        &[],
-        &body.to_string(),
-    )
-    .await
-}
-
-async fn run(gw: &TestGateway, source: &str) -> Value {
-    let (status, run) = start_run(
-        gw,
-        json!({"source": source, "business_date": vietnam_today().to_string()}),
-    )
-    .await;
-    assert_eq!(status, 201, "{run}");
-    let (status, detail) = gw
-        .get(
-            &format!(
-                "/v1/admin/reconciliation/runs/{}",
-                run["id"].as_str().unwrap()
-            ),
-            Some(ADMIN_TOKEN),
-        )
-        .await;
-    assert_eq!(status, 200, "{detail}");
-    detail
-}
-
-fn differences(detail: &Value) -> Vec<Value> {
-    detail["items"]["data"].as_array().unwrap().clone()
-}
-
-fn find(detail: &Value, kind: &str, reference: &str) -> Value {
-    differences(detail)
-        .into_iter()
-        .find(|d| d["kind"] == kind && d["reference"] == reference)
-        .unwrap_or_else(|| panic!("no {kind} for {reference} in {detail}"))
-}
-
-async fn resolve(gw: &TestGateway, id: &str, key: &str, body: Value) -> (u16, Value) {
-    gw.post_raw(
-        &format!("/v1/admin/reconciliation/discrepancies/{id}/resolve"),
-        Some(ADMIN_TOKEN),
-        &[("Idempotency-Key", key)],
-        &body.to_string(),
-    )
-    .await
-}
-
-async fn payment(gw: &TestGateway, who: &Session, id: &str) -> Value {
-    let (status, p) = gw
-        .get(&format!("/v1/payments/{id}"), Some(&who.token))
-        .await;
-    assert_eq!(status, 200, "{p}");
-    p
-}
-
-async fn withdraw(gw: &TestGateway, who: &Session, link: &str, key: &str, amount: i64) -> String {
-    let (status, w) = gw
-        .post_as(
-            who,
-            "/v1/me/withdrawals",
-            key,
-            json!({"amount": amount, "bank_link_id": link}),
-        )
-        .await;
-    assert_eq!(
-        (status, w["status"].as_str()),
-        (201, Some("succeeded")),
-        "{w}"
-    );
-    w["id"].as_str().unwrap().to_string()
-}
-
-fn actions(d: &Value) -> Vec<&str> {
-    d["actions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a.as_str().unwrap())
-        .collect()
-}
 
 #[tokio::test]
 async fn every_kind_of_difference_with_napas_is_found_and_resolved_through_the_ledger() {

@@ -3,10 +3,12 @@
 //! and VSS for bills and contributions. Each run matches one system's statement for
 //! one business day (Vietnam time) against our payments and records every
 //! difference; an operator resolves each through the ledger (`commit::reconcile`),
-//! with an audit record.
+//! with an audit record. With citizens on home shards, our side is read from every
+//! shard and a difference is resolved on its payment's (`on_shards`).
 
 pub mod adjust;
 pub mod matching;
+pub mod on_shards;
 pub mod ours;
 pub mod resolve;
 pub mod runs;

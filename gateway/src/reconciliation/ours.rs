@@ -114,6 +114,24 @@ pub struct OurSide {
     pub holds: HashMap<String, bool>,
 }
 
+impl OurSide {
+    /// Our side as several databases hold it (each home shard its own citizens'
+    /// payments), as one: a payment lives on one shard only.
+    pub fn merge(parts: Vec<OurSide>) -> OurSide {
+        let mut whole = OurSide {
+            records: HashMap::new(),
+            of_day: Vec::new(),
+            holds: HashMap::new(),
+        };
+        for part in parts {
+            whole.records.extend(part.records);
+            whole.of_day.extend(part.of_day);
+            whole.holds.extend(part.holds);
+        }
+        whole
+    }
+}
+
 pub fn load(
     conn: &mut PgConnection,
     source: StatementSource,

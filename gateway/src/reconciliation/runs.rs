@@ -110,11 +110,6 @@ pub async fn run(
     origin: Origin,
     upload: Option<Upload>,
 ) -> Result<Option<RunView>, ApiError> {
-    // Our side of a statement is spread over the home shards; matching one database's
-    // payments against it would report every other shard's as missing.
-    if state.routes_citizens() {
-        return Err(ApiError::NotRouted("reconciliation runs"));
-    }
     let uploaded = upload.is_some();
     let (file_name, bytes) = match upload {
         Some(u) => (u.file_name, u.bytes),
@@ -147,8 +142,14 @@ pub async fn run(
             &uuid::Uuid::new_v4().to_string(),
         ],
     );
+    // With citizens on home shards, our side is every shard's payments.
+    let mut parts = Vec::new();
+    for home in state.everywhere() {
+        let references = references.clone();
+        parts.push(db::run(&home, move |conn| ours::load(conn, source, day, references)).await?);
+    }
+    let ours = ours::OurSide::merge(parts);
     db::run(state, move |conn| {
-        let ours = ours::load(conn, source, day, references)?;
         let matched = reconcile(&lines, &ours.records, &ours.of_day, |id| {
             ours.holds.get(id).copied().unwrap_or(false)
         });

@@ -16,6 +16,7 @@ use crate::error::{ApiError, ErrorBody};
 use crate::idempotency;
 use crate::payments::drive;
 use crate::reconciliation::matching::Action;
+use crate::reconciliation::on_shards;
 use crate::reconciliation::resolve::{self, ResolveRequest};
 use crate::reconciliation::runs::{self, Origin, Upload};
 use crate::reconciliation::store;
@@ -111,7 +112,6 @@ fn parse_new_run(
         (status = 400, description = "`invalid_source`, `invalid_business_date`, `invalid_statement` (an uploaded file that does not parse), `statement_date_mismatch`", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "`statement_not_found`: the system has no file for that day", body = ErrorBody),
-        (status = 501, description = "`not_routed`: citizens' payments live on their home shards (`ROUTE_CITIZENS`)", body = ErrorBody),
         (status = 503, description = "The system (or its file) is unavailable", body = ErrorBody)),
     security(("operator" = [])))]
 #[post("/v1/admin/reconciliation/runs")]
@@ -338,11 +338,18 @@ pub async fn resolve_discrepancy(
         store::find_discrepancy(conn, &id)?.ok_or(ApiError::NotFound("discrepancy"))
     })
     .await?;
+    // With citizens on home shards, resolved where its payment is.
+    let shard = on_shards::resolving_home(&state, &discrepancy).await?;
+    let home = shard.clone().unwrap_or_else(|| state.get_ref().clone());
+    let id = discrepancy.id.clone();
     let request = ResolveRequest::new(discrepancy, action, reason, operator)?;
     let command = Command::Resolve {
         key,
         request: Box::new(request),
     };
-    let reply = state.committer.submit(command).await?;
-    drive::respond(&state, reply).await
+    let reply = home.committer.submit(command).await;
+    if shard.is_some() {
+        on_shards::copy_back(&state, &home, &id).await?;
+    }
+    drive::respond(&home, reply?).await
 }

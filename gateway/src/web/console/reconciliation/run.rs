@@ -22,6 +22,7 @@ use crate::idempotency;
 use crate::ids;
 use crate::payments::drive;
 use crate::reconciliation::matching::Action;
+use crate::reconciliation::on_shards;
 use crate::reconciliation::resolve::{self, ResolveRequest};
 use crate::reconciliation::store;
 use crate::reconciliation::views::{DiscrepancyView, ResolutionView};
@@ -294,13 +295,20 @@ async fn submit(
     let (reason, operator) =
         resolve::reason_and_operator(form.reason.as_deref(), Some(&operator_name(session)))?;
     let key = key_of(session, nonce, &discrepancy.id, action, path);
+    // With citizens on home shards, resolved where its payment is.
+    let shard = on_shards::resolving_home(state, &discrepancy).await?;
+    let home = shard.clone().unwrap_or_else(|| state.clone());
+    let id = discrepancy.id.clone();
     let request = ResolveRequest::new(discrepancy, action, reason, operator)?;
     let command = Command::Resolve {
         key,
         request: Box::new(request),
     };
-    let reply = state.committer.submit(command).await?;
-    let answer = drive::finish(state, reply).await?;
+    let reply = home.committer.submit(command).await;
+    if shard.is_some() {
+        on_shards::copy_back(state, &home, &id).await?;
+    }
+    let answer = drive::finish(&home, reply?).await?;
     if answer.status.is_success() {
         return Ok(Outcome::Done {
             replayed: answer.replayed,
