@@ -2,10 +2,11 @@
 # Citizens on home shards, end to end through the real API: P2P at 32 connections on a
 # gateway with one database (the baseline, in the same run), then on a gateway that
 # keeps citizens on 2 home shards (ROUTE_CITIZENS=1; each shard a database on the same
-# local PostgreSQL), between citizens of one shard and between citizens of two. On one
+# local PostgreSQL), between citizens of one shard and between citizens of two; then
+# merchant QR payments by payers on the merchant's shard and on the other. On one
 # 2-core machine the shards share the cores and the disk, so the figures show what the
-# cross-shard path costs (the payer's group commit, the payee's leg on the other
-# shard, the settling group commit, the finish), not how shards scale. Each run's
+# cross-shard paths cost (the payer's group commit, the payee's leg or the request's
+# claim on the other shard, the settling group commit), not how shards scale. Each run's
 # one-INSERT ceiling is measured on the same server. Writes the section into
 # BENCHMARKS.md. Extra arguments go to loadgen (for example `--seconds 5`).
 set -euo pipefail

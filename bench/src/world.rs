@@ -190,8 +190,12 @@ impl World {
             .body(body.to_string())
     }
 
-    /// A payment request's VietQR payload.
-    pub async fn payment_request(&self, merchant: &Merchant, n: usize) -> Result<String, String> {
+    /// A new payment request: its id and its VietQR payload.
+    pub async fn payment_request(
+        &self,
+        merchant: &Merchant,
+        n: usize,
+    ) -> Result<(String, String), String> {
         let body = json!({"amount": 50_000, "order_ref": format!("ORDER-{n}"),
                           "capture": "automatic", "expires_in_seconds": 3_600})
         .to_string();
@@ -211,7 +215,8 @@ impl World {
         if status != 201 {
             return Err(fail("payment request", status, &value));
         }
-        Ok(value["qr"].as_str().unwrap_or_default().to_string())
+        let text = |k: &str| value[k].as_str().unwrap_or_default().to_string();
+        Ok((text("id"), text("qr")))
     }
 
     /// An electricity bill issued at the EVN simulator and inquired by `citizen`.

@@ -29,7 +29,11 @@ async fn a_statement_is_matched_against_every_shard_and_resolved_on_the_payments
     tweak(gw, "napas", json!({"reference": gone, "change": "omit"})).await;
     let detail = run(gw, "napas").await;
     assert_eq!(
-        (&detail["lines"], &detail["matched"], &detail["discrepancies"]),
+        (
+            &detail["lines"],
+            &detail["matched"],
+            &detail["discrepancies"]
+        ),
         (&json!(3), &json!(3), &json!(1)),
         "{detail}"
     );

@@ -293,6 +293,66 @@ async fn bench(cli: Cli) -> Result<String, String> {
             }
             row(&mut report, label, &s, ceiling_32, cli.pgbench_32);
         }
+        // Merchant QR payments: the request is on the merchant's shard; a payer there
+        // pays in one group commit, a payer elsewhere holds, claims it, then settles.
+        let merchant = Arc::new(world.merchant().await?);
+        let requests = {
+            let (w, merchant) = (Arc::clone(&w), Arc::clone(&merchant));
+            each(cli.payment_requests, 32, move |n| {
+                let (w, merchant) = (Arc::clone(&w), Arc::clone(&merchant));
+                async move { w.payment_request(&merchant, n).await }
+            })
+            .await?
+        };
+        for (label, same) in [
+            ("merchant QR, payer on the merchant's shard", true),
+            ("merchant QR, payer on another shard", false),
+        ] {
+            let payers: Vec<usize> = (0..citizens.len())
+                .filter(|&i| {
+                    let payer = map.shard_of_vshard(ledger::shards::map::vshard_of_key(
+                        citizens[i].cccd.as_bytes(),
+                    ));
+                    let theirs =
+                        |id: &str| map.shard_of_vshard(gateway::homes::vshard_of_request(id));
+                    requests
+                        .first()
+                        .is_some_and(|(id, _)| (payer == theirs(id)) == same)
+                })
+                .collect();
+            if payers.is_empty() {
+                return Err(format!("{label}: no citizen to pay from"));
+            }
+            let half = requests.len() / 2;
+            let mine = if same {
+                &requests[..half]
+            } else {
+                &requests[half..]
+            };
+            let items = mine
+                .iter()
+                .enumerate()
+                .map(|(i, (_, qr))| {
+                    (
+                        payers[i % payers.len()],
+                        json!({"type": "merchant", "qr": qr}),
+                    )
+                })
+                .collect();
+            let s = pay_each(
+                &world,
+                &citizens,
+                items,
+                c,
+                secs,
+                &format!("homes-qr-{same}"),
+            )
+            .await?;
+            if s.server_errors() > 0 {
+                return Err(format!("{label}: {:?}", s.statuses));
+            }
+            row(&mut report, label, &s, ceiling_32, cli.pgbench_32);
+        }
         return Ok(report);
     }
     if let Some(c) = cli.only_p2p {
@@ -361,7 +421,7 @@ async fn bench(cli: Cli) -> Result<String, String> {
             let (w, merchant, citizens) =
                 (Arc::clone(&w), Arc::clone(&merchant), Arc::clone(&citizens));
             async move {
-                let qr = w.payment_request(&merchant, n).await?;
+                let (_, qr) = w.payment_request(&merchant, n).await?;
                 Ok((n % citizens.len(), json!({"type": "merchant", "qr": qr})))
             }
         })
