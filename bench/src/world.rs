@@ -190,7 +190,9 @@ impl World {
             .body(body.to_string())
     }
 
-    /// A new payment request: its id and its VietQR payload.
+    /// A new payment request: its id and its VietQR payload. Made faster than the
+    /// merchant's rate limit allows, it waits out each 429 and asks again (with a new
+    /// nonce, under the same key).
     pub async fn payment_request(
         &self,
         merchant: &Merchant,
@@ -199,24 +201,31 @@ impl World {
         let body = json!({"amount": 50_000, "order_ref": format!("ORDER-{n}"),
                           "capture": "automatic", "expires_in_seconds": 3_600})
         .to_string();
-        let res = self
-            .merchant_request(
-                &self.http,
-                merchant,
-                "/v1/merchant/payment-requests",
-                &format!("req-{n}-{}", rand::random::<u64>()),
-                &body,
-            )
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
-        let status = res.status().as_u16();
-        let value = res.json::<Value>().await.unwrap_or(Value::Null);
-        if status != 201 {
-            return Err(fail("payment request", status, &value));
+        let key = format!("req-{n}-{}", rand::random::<u64>());
+        for _ in 0..30 {
+            let res = self
+                .merchant_request(
+                    &self.http,
+                    merchant,
+                    "/v1/merchant/payment-requests",
+                    &key,
+                    &body,
+                )
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            let status = res.status().as_u16();
+            let value = res.json::<Value>().await.unwrap_or(Value::Null);
+            match status {
+                201 => {
+                    let text = |k: &str| value[k].as_str().unwrap_or_default().to_string();
+                    return Ok((text("id"), text("qr")));
+                }
+                429 => tokio::time::sleep(std::time::Duration::from_millis(500)).await,
+                _ => return Err(fail("payment request", status, &value)),
+            }
         }
-        let text = |k: &str| value[k].as_str().unwrap_or_default().to_string();
-        Ok((text("id"), text("qr")))
+        Err(format!("payment request {n}: still rate-limited"))
     }
 
     /// An electricity bill issued at the EVN simulator and inquired by `citizen`.
