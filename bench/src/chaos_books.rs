@@ -189,10 +189,19 @@ pub async fn check_books(
                 answer,
                 ..
             } => match answer.status {
-                201 if answer.body["status"] == "succeeded" => {
-                    expected[*citizen] -= amount;
-                    merchant += amount;
-                }
+                // Answered pending (its request claimed on another shard while that
+                // shard failed over), it is judged where it went on to.
+                201 => match final_status(*citizen, answer).await?.as_str() {
+                    "succeeded" | "partially_refunded" | "refunded" => {
+                        expected[*citizen] -= amount;
+                        merchant += amount;
+                    }
+                    "failed" => {}
+                    other => problems.push(format!(
+                        "a merchant payment answered {} is {other}",
+                        answer.body
+                    )),
+                },
                 422 => {}
                 other => problems.push(format!(
                     "a merchant payment answered {other}: {}",
@@ -206,13 +215,19 @@ pub async fn check_books(
                 capture,
                 ..
             } => {
-                if pay.status == 201 && capture.status == 200 {
+                let authorized = pay.status == 201 && pay.body["status"] == "authorized";
+                if authorized && capture.status == 200 {
                     expected[*citizen] -= captured;
                     merchant += captured;
-                } else if pay.status == 201 {
+                } else if authorized {
                     problems.push(format!(
                         "an authorized payment's capture answered {}: {}",
                         capture.status, capture.body
+                    ));
+                } else if capture.status == 200 {
+                    problems.push(format!(
+                        "a payment answered {} was captured: {}",
+                        pay.body["status"], capture.body
                     ));
                 }
             }

@@ -123,6 +123,33 @@ pub async fn citizen_post(s: &Shared, who: usize, path: &str, key: &str, body: V
     .await
 }
 
+/// `answer` once its payment is no longer pending (looked at every 200 ms, for up to a
+/// minute).
+async fn settled(s: &Shared, who: usize, answer: Final) -> Final {
+    let Some(id) = answer.body["id"].as_str().map(str::to_string) else {
+        return answer;
+    };
+    let mut now = answer;
+    for _ in 0..300 {
+        if now.status != 201 || now.body["status"] != "pending" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let url = format!("{}/v1/payments/{id}", s.world.gateway);
+        let read = until_final(&s.tally, || {
+            s.world.http.get(&url).bearer_auth(&s.citizens[who].token)
+        })
+        .await;
+        if read.status == 200 {
+            now = Final {
+                status: 201,
+                body: read.body,
+            };
+        }
+    }
+    now
+}
+
 pub async fn one_operation(s: &Shared, client: usize, seq: usize) -> Option<Done> {
     let key = |what: &str| format!("chaos-{client}-{seq}-{what}");
     let n = s.citizens.len();
@@ -203,6 +230,9 @@ pub async fn one_operation(s: &Shared, client: usize, seq: usize) -> Option<Done
             json!({"type": "merchant", "payment_request_id": request}),
         )
         .await;
+        // A payment whose request is claimed on another shard may be answered while
+        // still pending; a merchant captures once it is authorized (its webhook).
+        let pay = settled(s, citizen, pay).await;
         let captured = amount - 1_000;
         let capture = merchant_post(
             s,
