@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use ledger::shards::map::{vshard_of_key, ShardMap};
 use ledger::PgLedger;
 
-use crate::{Citizen, ExtraSchema, TestGateway};
+use crate::{Citizen, ExtraSchema, TestGateway, ADMIN_TOKEN};
 
 /// The home shard, of two, that a CCCD or a merchant id hashes to.
 pub fn shard_of_key(key: &str) -> u16 {
@@ -64,4 +64,23 @@ pub fn answered(status: &str, (code, body): (u16, serde_json::Value)) -> serde_j
         "{body}"
     );
     body
+}
+
+/// The operator's clearing report (`GET /v1/admin/shards/clearing`).
+pub async fn clearing(gw: &TestGateway) -> serde_json::Value {
+    let (status, report) = gw.get("/v1/admin/shards/clearing", Some(ADMIN_TOKEN)).await;
+    assert_eq!(status, 200, "{report}");
+    report
+}
+
+/// Every clearing pair nets to zero with no hold open, and every shard balances.
+pub async fn assert_shards_balanced(gw: &TestGateway) {
+    let report = clearing(gw).await;
+    assert_eq!(report["open_holds"], 0, "{report}");
+    assert_eq!(report["balanced"], true, "{report}");
+    let (status, trial) = gw
+        .get("/v1/admin/shards/trial-balance", Some(ADMIN_TOKEN))
+        .await;
+    assert_eq!(status, 200, "{trial}");
+    assert_eq!(trial["balanced"], true, "{trial}");
 }

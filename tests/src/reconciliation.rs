@@ -37,12 +37,14 @@ pub async fn run(gw: &TestGateway, source: &str) -> Value {
     )
     .await;
     assert_eq!(status, 201, "{run}");
+    run_detail(gw, run["id"].as_str().unwrap()).await
+}
+
+/// A run as the operator reads it, with its differences.
+pub async fn run_detail(gw: &TestGateway, id: &str) -> Value {
     let (status, detail) = gw
         .get(
-            &format!(
-                "/v1/admin/reconciliation/runs/{}",
-                run["id"].as_str().unwrap()
-            ),
+            &format!("/v1/admin/reconciliation/runs/{id}"),
             Some(ADMIN_TOKEN),
         )
         .await;

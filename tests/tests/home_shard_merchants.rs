@@ -9,10 +9,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use diesel::{Connection, PgConnection, RunQueryDsl};
-use e2e::home_shards::{answered, citizens_on, routed_gateway_with, shard_of_key, RoutedGateway};
+use e2e::home_shards::{
+    answered, assert_shards_balanced, citizens_on, routed_gateway_with, shard_of_key, RoutedGateway,
+};
 use e2e::{
     account_balance, assert_error, request_status, wallet_balances, Merchant, Session,
-    WebhookReceiver, ADMIN_TOKEN, REQUESTS,
+    WebhookReceiver, REQUESTS,
 };
 use serde_json::{json, Value};
 
@@ -160,10 +162,7 @@ async fn citizens_on_any_shard_pay_a_merchants_requests_once() {
     );
 
     // Every shard balances, and no clearing was needed for any of it.
-    let (_, trial) = gw
-        .get("/v1/admin/shards/trial-balance", Some(ADMIN_TOKEN))
-        .await;
-    assert_eq!(trial["balanced"], true, "{trial}");
+    assert_shards_balanced(gw).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -4,9 +4,9 @@
 //! copied back beside the run.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use e2e::assert_error;
 use e2e::home_shards::{citizens_on, routed_gateway_with};
-use e2e::reconciliation::{find, payment, resolve, run, tweak, withdraw};
-use e2e::{assert_error, ADMIN_TOKEN};
+use e2e::reconciliation::{find, payment, resolve, run, run_detail, tweak, withdraw};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -52,15 +52,7 @@ async fn a_statement_is_matched_against_every_shard_and_resolved_on_the_payments
         (&p["status"], &p["failure_code"]),
         (&json!("failed"), &json!("reversed_by_reconciliation"))
     );
-    let (_, after) = gw
-        .get(
-            &format!(
-                "/v1/admin/reconciliation/runs/{}",
-                detail["id"].as_str().unwrap()
-            ),
-            Some(ADMIN_TOKEN),
-        )
-        .await;
+    let after = run_detail(gw, detail["id"].as_str().unwrap()).await;
     assert_eq!(after["open"], 0, "{after}");
     let listed = find(&after, "missing_at_them", &gone);
     assert_eq!(listed["resolution"]["action"], "reverse", "{listed}");

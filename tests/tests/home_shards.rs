@@ -7,7 +7,9 @@
 
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use e2e::console::{console_session, no_redirects};
-use e2e::home_shards::{answered, citizens_on, routed_gateway_with, RoutedGateway};
+use e2e::home_shards::{
+    answered, assert_shards_balanced, citizens_on, clearing, routed_gateway_with, RoutedGateway,
+};
 use e2e::{
     assert_error, bill_id, control, pay_bill, start_topup, wait_for_status, Session, TestGateway,
     ADMIN_TOKEN,
@@ -33,12 +35,6 @@ async fn wallet_of(gw: &TestGateway, who: &Session) -> u128 {
         me["wallet"]["account_id"].as_str().unwrap(),
     )
     .unwrap()
-}
-
-async fn clearing(gw: &TestGateway) -> serde_json::Value {
-    let (status, report) = gw.get("/v1/admin/shards/clearing", Some(ADMIN_TOKEN)).await;
-    assert_eq!(status, 200, "{report}");
-    report
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -125,13 +121,7 @@ async fn citizens_live_on_their_home_shards_and_pay_each_other_across_them() {
     assert_error(&response, 404, "payee_not_found");
 
     // Both clearing directions net to zero, nothing is left open, every shard balances.
-    let report = clearing(gw).await;
-    assert_eq!(report["open_holds"], 0, "{report}");
-    assert_eq!(report["balanced"], true, "{report}");
-    let (_, trial) = gw
-        .get("/v1/admin/shards/trial-balance", Some(ADMIN_TOKEN))
-        .await;
-    assert_eq!(trial["balanced"], true, "{trial}");
+    assert_shards_balanced(gw).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -301,11 +291,5 @@ async fn bills_collect_on_the_payers_shard_and_are_swept_to_shard_zero() {
     }
     assert_eq!(balance(0), amount, "swept to the master on shard 0");
     assert_eq!(balance(1), 0, "shard 1's copy emptied");
-    let report = clearing(gw).await;
-    assert_eq!(report["open_holds"], 0, "{report}");
-    assert_eq!(report["balanced"], true, "{report}");
-    let (_, trial) = gw
-        .get("/v1/admin/shards/trial-balance", Some(ADMIN_TOKEN))
-        .await;
-    assert_eq!(trial["balanced"], true, "{trial}");
+    assert_shards_balanced(gw).await;
 }

@@ -8,7 +8,8 @@ use std::collections::HashMap;
 
 use chrono::Duration;
 use e2e::reconciliation::{
-    actions, differences, find, payment, resolve, run, start_run, tweak, vietnam_today, withdraw,
+    actions, differences, find, payment, resolve, run, run_detail, start_run, tweak, vietnam_today,
+    withdraw,
 };
 use e2e::{
     assert_error, bill_id, control, pay_bill, start_topup, wait_for_status, Citizen, TestGateway,
@@ -202,15 +203,7 @@ async fn every_kind_of_difference_with_napas_is_found_and_resolved_through_the_l
     );
     assert_eq!(gw.wallet_balance(&session).await, 1_710_000);
 
-    let (_, after) = gw
-        .get(
-            &format!(
-                "/v1/admin/reconciliation/runs/{}",
-                detail["id"].as_str().unwrap()
-            ),
-            Some(ADMIN_TOKEN),
-        )
-        .await;
+    let after = run_detail(&gw, detail["id"].as_str().unwrap()).await;
     assert_eq!(after["open"], 1);
     let (_, open) = gw
         .get(

@@ -47,13 +47,8 @@ pub async fn remote_request(
     home: u16,
     request_id: &str,
 ) -> Result<Option<Box<RequestRow>>, ApiError> {
-    let Some(homes) = state.homes.as_ref() else {
-        return Ok(None);
-    };
-    let there = homes
-        .map
-        .shard_of_vshard(crate::homes::vshard_of_request(request_id));
-    if there == home {
+    let there = state.shard_of_request(request_id);
+    if !state.routes_citizens() || there == home {
         return Ok(None);
     }
     let id = request_id.to_string();
